@@ -1,0 +1,57 @@
+"""`officina demo`: a site with every shipped pack, checked and described."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from officina.packs.catalog import Catalog
+from officina.site import Site, default_pack_folders, init_site, load_site_definitions
+
+
+@click.command()
+@click.option(
+    "--site",
+    "site_path",
+    default="demo-site",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Where to create (or reuse) the demo site.",
+)
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    help="Language of the labels shown (en or zh).",
+)
+def demo(site_path: str, language: str) -> None:
+    """Create a demo site with all shipped packs and show what it defines."""
+    folder = Path(site_path)
+    catalog = Catalog(default_pack_folders())
+    if (folder / "site.yaml").exists():
+        site = Site.load(folder)
+        click.echo(f"Using the demo site in {folder}")
+    else:
+        packs = {name: source.info.version for name, source in catalog.packs.items()}
+        site = init_site(folder, name="Officina demo shop", packs=packs)
+        click.echo(f"Created the demo site in {folder}")
+    definitions = load_site_definitions(site, catalog)
+    for pack in definitions.packs.values():
+        click.echo(f"\n{pack.title.get(language)} ({pack.name} {pack.version})")
+        for entity in definitions.entities.values():
+            if entity.pack != pack.name:
+                continue
+            states = ""
+            if entity.workflow:
+                states = "  states: " + " -> ".join(entity.workflow.states)
+            click.echo(
+                f"  {entity.label.get(language):<24} {len(entity.fields):>3} fields"
+                f"  {len(entity.rules):>2} rules{states}"
+            )
+    click.echo(
+        f"\nDefinitions version {definitions.version}: "
+        f"{len(definitions.entities)} entities, {len(definitions.rules)} rules, "
+        f"{len(definitions.views)} views, {len(definitions.roles)} roles."
+    )
+    click.echo(f"Check them again at any time: officina validate --site {folder}")

@@ -1,0 +1,313 @@
+"""Load layers of definitions files into one checked, frozen `Definitions`.
+
+A layer is a pack (or the site's own definitions folder, always last). Files
+are read, each document checked against the JSON Schema, `extend:` documents
+laid over their entities, and the whole model built and checked. Every
+problem found on the way is reported together in one `DefinitionErrors`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from officina.definitions import language as lang
+from officina.definitions.build_entities import build_entity
+from officina.definitions.build_views import (
+    build_dashboard,
+    build_report,
+    build_role,
+    build_seed,
+    build_view,
+)
+from officina.definitions.checks import check_definitions
+from officina.definitions.context import USER_FIELDS, BuildContext, field_type
+from officina.definitions.merge import apply_extension
+from officina.definitions.model import Definitions, PackInfo, frozen_map
+from officina.definitions.schema_check import validate
+from officina.definitions.source import Mapping, read_documents
+from officina.errors import Location, Problem, one_of, suggest
+from officina.expressions import types as t
+from officina.expressions.environment import ExpressionEnvironment
+from officina.expressions.functions import BUILTIN_FUNCTIONS
+
+SITE_LAYER = "site"
+TEMPLATE_SUFFIXES = (".html", ".txt", ".json", ".md")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of definitions: a pack folder, or the site's own folder."""
+
+    name: str
+    files: tuple[Path, ...]
+    info: PackInfo | None = None
+    template_folders: tuple[Path, ...] = ()
+    # Packs this one may build on (its dependencies, transitively).
+    depends_on: frozenset[str] = frozenset()
+    texts: dict = field(default_factory=dict, compare=False)  # path -> text override
+
+
+@dataclass
+class _Document:
+    kind: str
+    body: Mapping
+    layer: Layer
+    demo: bool = False
+
+
+def load(
+    layers: Iterable[Layer],
+    *,
+    functions=BUILTIN_FUNCTIONS,
+    plugin_actions: set[str] | None = None,
+) -> Definitions:
+    """The checked model of `layers`, or `DefinitionErrors` listing every problem."""
+    layers = list(layers)
+    ctx = BuildContext(ExpressionEnvironment(functions))
+    ctx.plugin_actions = plugin_actions
+    digest = hashlib.sha256()
+    documents: list[_Document] = []
+    for layer in layers:
+        for path in layer.files:
+            documents.extend(_read(ctx, layer, path, digest))
+    by_kind: dict[str, list[_Document]] = {kind: [] for kind in lang.DOCUMENT_KINDS}
+    for document in documents:
+        by_kind[document.kind].append(document)
+
+    entity_docs = _unique(ctx, by_kind["entity"], "entity")
+    for name, document in entity_docs.items():
+        if name in lang.RESERVED_ENTITIES or name.startswith("officina"):
+            ctx.error(
+                document.body.value_at("entity"),
+                f"the entity name '{name}' is kept for Officina's own tables",
+                f"choose another, e.g. '{name}_record'",
+            )
+    raw = {name: document.body for name, document in entity_docs.items()}
+    packs = {name: document.layer.name for name, document in entity_docs.items()}
+    for document in by_kind["extend"]:
+        _extend(ctx, document, raw, packs, entity_docs)
+    ctx.raw = raw
+    ctx.entity_names = set(raw)
+    _find_parents(ctx, raw, packs, layers)
+    _type_table(ctx, raw)
+    role_docs = _unique(ctx, by_kind["role"], "role")
+    for name, document in role_docs.items():
+        if name in lang.BUILTIN_ROLES:
+            ctx.error(
+                document.body.value_at("role"),
+                f"'{name}' is a built-in role",
+                "choose another name",
+            )
+    ctx.roles |= set(role_docs)
+    for layer in layers:
+        for folder in layer.template_folders:
+            _collect_templates(ctx, folder, digest)
+
+    entities = {name: build_entity(ctx, raw[name], packs[name]) for name in raw}
+    roles = {
+        name: build_role(ctx, d.body, d.layer.name, entities)
+        for name, d in role_docs.items()
+    }
+    views = {}
+    for name, document in _unique(ctx, by_kind["view"], "view").items():
+        view = build_view(ctx, document.body, document.layer.name)
+        if view is not None:
+            views[name] = view
+    reports = {}
+    for name, document in _unique(ctx, by_kind["report"], "report").items():
+        report = build_report(ctx, document.body, document.layer.name)
+        if report is not None:
+            reports[name] = report
+    dashboards = {
+        name: build_dashboard(ctx, d.body, d.layer.name, views, reports)
+        for name, d in _unique(ctx, by_kind["dashboard"], "dashboard").items()
+    }
+    seeds = []
+    for document in by_kind["seed"]:
+        seed = build_seed(
+            ctx, document.body, document.layer.name, document.demo, entities
+        )
+        if seed is not None:
+            seeds.append(seed)
+    check_definitions(ctx, entities, layers)
+    ctx.problems.raise_if_any()
+    return Definitions(
+        packs=frozen_map(
+            (layer.info.name, layer.info) for layer in layers if layer.info
+        ),
+        entities=frozen_map(entities),
+        roles=frozen_map(roles),
+        views=frozen_map(views),
+        reports=frozen_map(reports),
+        dashboards=frozen_map(dashboards),
+        seeds=tuple(seeds),
+        templates=frozen_map(ctx.templates),
+        version=digest.hexdigest()[:16],
+    )
+
+
+def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document]:
+    text = layer.texts.get(path)
+    if text is None:
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            ctx.error(Location(str(path)), f"cannot read file: {error.strerror}")
+            return []
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            ctx.error(
+                Location(str(path)),
+                f"the file is not UTF-8 text (byte {error.start})",
+                "save it as UTF-8",
+            )
+            return []
+    digest.update(path.name.encode() + b"\0" + text.encode("utf-8", "replace"))
+    values, problems = read_documents(path, text)
+    ctx.problems.extend(problems)
+    result = []
+    demo = "demo" in path.parts[-3:-1]
+    for value in values:
+        if not isinstance(value, Mapping):
+            ctx.error(
+                getattr(value, "location", Location(str(path), 1, 1)),
+                "a definitions document must be a mapping",
+                "start it with what it defines, e.g. 'entity: order'",
+            )
+            continue
+        kinds = [key for key in lang.DOCUMENT_KINDS if key in value]
+        if len(kinds) != 1:
+            _kind_problem(ctx, value, kinds)
+            continue
+        kind = kinds[0]
+        problems = validate(value, kind)
+        if problems:
+            ctx.problems.extend(problems)
+            continue
+        result.append(_Document(kind, value, layer, demo))
+    return result
+
+
+def _kind_problem(ctx: BuildContext, value: Mapping, kinds: list[str]) -> None:
+    if kinds:
+        ctx.error(
+            value.key_at(kinds[1]),
+            f"one document defines one thing, but this one "
+            f"has both '{kinds[0]}' and '{kinds[1]}'",
+            "separate documents with a line of three dashes: ---",
+        )
+        return
+    first = next(iter(value), "")
+    hint = suggest(first, lang.DOCUMENT_KINDS) or (
+        "start the document with one of: " + ", ".join(lang.DOCUMENT_KINDS)
+    )
+    ctx.error(
+        value.key_at(first) if first else value.location,
+        "the document does not say what it defines",
+        hint,
+    )
+
+
+def _unique(ctx: BuildContext, documents: list[_Document], kind: str) -> dict:
+    result: dict[str, _Document] = {}
+    for document in documents:
+        name = document.body[kind]
+        if name in result:
+            first = result[name].body.value_at(kind)
+            ctx.error(
+                document.body.value_at(kind),
+                f"the {kind} '{name}' is defined twice (first at {first})",
+                "rename one; to change a pack's entity, use 'extend:'"
+                if kind == "entity"
+                else "rename or remove one",
+            )
+            continue
+        result[name] = document
+    return result
+
+
+def _extend(ctx, document: _Document, raw, packs, entity_docs) -> None:
+    target = document.body["extend"]
+    if target not in raw:
+        ctx.error(
+            document.body.value_at("extend"),
+            f"there is no entity '{target}' to extend",
+            suggest(target, raw) or one_of(raw),
+        )
+        return
+    layer = document.layer
+    owner = packs[target]
+    if (
+        layer.name != SITE_LAYER
+        and owner != layer.name
+        and owner not in layer.depends_on
+    ):
+        ctx.error(
+            document.body.value_at("extend"),
+            f"the pack '{layer.name}' extends "
+            f"'{target}' of the pack '{owner}' but does not depend on it",
+            f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
+        )
+        return
+    raw[target] = apply_extension(raw[target], document.body, ctx.problems)
+
+
+def _find_parents(ctx: BuildContext, raw, packs, layers) -> None:
+    for name, _body in raw.items():
+        for field_name, spec in ctx.raw_fields(name).items():
+            if spec.get("type") != "table" or spec.get("of") not in raw:
+                continue
+            child = spec["of"]
+            if child in ctx.parents and ctx.parents[child] != (name, field_name):
+                other, other_field = ctx.parents[child]
+                ctx.error(
+                    spec.value_at("of"),
+                    f"'{child}' already holds the rows of "
+                    f"'{other}.{other_field}'; rows belong to one table only",
+                    f"create a separate entity for the rows of '{field_name}'",
+                )
+                continue
+            ctx.parents[child] = (name, field_name)
+
+
+def _type_table(ctx: BuildContext, raw) -> None:
+    for name, body in raw.items():
+        types: dict[str, t.Type] = {
+            field: (
+                t.Record("user")
+                if kind == "reference"
+                else t.Value(lang.VALUE_KINDS[kind])
+            )
+            for field, kind in lang.SYSTEM_FIELDS.items()
+        }
+        if body.get("number"):
+            types["number"] = t.Value("text")
+        workflow_field = ctx.workflow_field(name)
+        if workflow_field:
+            types[workflow_field] = t.Value(
+                "text", frozenset(ctx.workflow_states(name)), workflow_field
+            )
+        for field_name, spec in ctx.raw_fields(name).items():
+            kind = field_type(spec, raw)
+            if isinstance(kind, t.Value) and kind.options:
+                kind = t.Value(kind.kind, kind.options, field_name)
+            types[field_name] = kind
+        ctx.types[name] = types
+    ctx.types["user"] = dict(USER_FIELDS)
+
+
+def _collect_templates(ctx: BuildContext, folder: Path, digest) -> None:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in TEMPLATE_SUFFIXES and path.is_file():
+            name = path.relative_to(folder).with_suffix("").as_posix()
+            ctx.templates[name] = str(path)
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+
+
+__all__ = ["Layer", "load", "SITE_LAYER", "Problem"]

@@ -1,0 +1,173 @@
+"""Layering: a site's (or a later pack's) `extend:` documents over an entity.
+
+The result is one merged YAML mapping per entity in which every key still
+knows the file and line it came from, so later messages point at the pack
+or at the site's own file, whichever wrote that part.
+"""
+
+from __future__ import annotations
+
+from officina.definitions import language as lang
+from officina.definitions.source import Mapping, Sequence
+from officina.errors import ProblemList, one_of
+
+# Entity keys an extension replaces, and keys whose lists it extends.
+_REPLACED = (
+    "label",
+    "plural_label",
+    "description",
+    "icon",
+    "title_field",
+    "number",
+    "sort",
+)
+_APPENDED = ("unique", "indexes", "search")
+
+
+def copy_mapping(base: Mapping) -> Mapping:
+    result = Mapping(base)
+    result.location = base.location
+    result.key_locations = dict(base.key_locations)
+    result.value_locations = dict(base.value_locations)
+    return result
+
+
+def merged(base: Mapping, over: Mapping, keys=None) -> Mapping:
+    """`base` with the keys of `over` (or only `keys` of it) laid on top."""
+    result = copy_mapping(base)
+    for key, value in over.items():
+        if keys is not None and key not in keys:
+            continue
+        result[key] = value
+        result.key_locations[key] = over.key_at(key)
+        result.value_locations[key] = over.value_at(key)
+    return result
+
+
+def _appended(base, extra) -> Sequence:
+    result = Sequence(list(base or []) + list(extra))
+    result.location = getattr(base, "location", None) or extra.location
+    result.item_locations = list(getattr(base, "item_locations", [])) + list(
+        extra.item_locations
+    )
+    return result
+
+
+def _mapping_like(template: Mapping) -> Mapping:
+    empty = Mapping()
+    empty.location = template.location
+    empty.key_locations = {}
+    empty.value_locations = {}
+    return empty
+
+
+def _as_mapping(value, location_source: Mapping) -> Mapping:
+    if isinstance(value, Mapping):
+        return value
+    empty = _mapping_like(location_source)
+    return empty
+
+
+def apply_extension(
+    entity: Mapping, extension: Mapping, problems: ProblemList
+) -> Mapping:
+    """The entity document with one `extend:` document applied."""
+    result = merged(entity, extension, keys=_REPLACED)
+    for key in _APPENDED:
+        if key in extension:
+            result[key] = _appended(entity.get(key), extension[key])
+            result.key_locations.setdefault(key, extension.key_at(key))
+    if "fields" in extension:
+        result["fields"] = _merge_fields(entity.get("fields"), extension, problems)
+        result.key_locations.setdefault("fields", extension.key_at("fields"))
+    if "forms" in extension:
+        result["forms"] = merged(
+            _as_mapping(entity.get("forms"), extension), extension["forms"]
+        )
+        result.key_locations.setdefault("forms", extension.key_at("forms"))
+    if "rules" in extension:
+        result["rules"] = _merge_named(entity.get("rules"), extension["rules"])
+        result.key_locations.setdefault("rules", extension.key_at("rules"))
+    if "workflow" in extension:
+        result["workflow"] = _merge_workflow(entity, extension, problems)
+        result.key_locations.setdefault("workflow", extension.key_at("workflow"))
+    return result
+
+
+def _merge_named(base, over: Mapping) -> Mapping:
+    """Named items (rules, states, transitions): new ones added, known ones
+    changed key by key."""
+    base_mapping = base if isinstance(base, Mapping) else _mapping_like(over)
+    result = copy_mapping(base_mapping)
+    for name, spec in over.items():
+        old = result.get(name)
+        if isinstance(old, Mapping) and isinstance(spec, Mapping):
+            result[name] = merged(old, spec)
+        else:
+            result[name] = spec
+            result.key_locations[name] = over.key_at(name)
+            result.value_locations[name] = over.value_at(name)
+    return result
+
+
+def _merge_fields(base, extension: Mapping, problems: ProblemList) -> Mapping:
+    over = extension["fields"]
+    base_mapping = base if isinstance(base, Mapping) else _mapping_like(over)
+    result = copy_mapping(base_mapping)
+    for name, spec in over.items():
+        if name not in result:
+            result[name] = spec
+            result.key_locations[name] = over.key_at(name)
+            result.value_locations[name] = over.value_at(name)
+            continue
+        old = result[name]
+        if not isinstance(spec, Mapping) or not isinstance(old, Mapping):
+            problems.add(
+                over.value_at(name),
+                f"the field '{name}' already exists; an extension may only change "
+                "some of its settings",
+                "write a mapping such as {label: ...}",
+            )
+            continue
+        changed = {}
+        for key in spec:
+            if key not in lang.EXTENDABLE_FIELD_KEYS:
+                if key == "type" and spec[key] == old.get("type"):
+                    continue
+                problems.add(
+                    spec.key_at(key),
+                    f"an extension cannot change '{key}' of the existing field "
+                    f"'{name}'",
+                    f"it may change {', '.join(lang.EXTENDABLE_FIELD_KEYS)}; "
+                    "for anything else add a new field",
+                )
+                continue
+            changed[key] = spec[key]
+        result[name] = merged(old, spec, keys=changed)
+    return result
+
+
+def _merge_workflow(
+    entity: Mapping, extension: Mapping, problems: ProblemList
+) -> Mapping:
+    over = extension["workflow"]
+    base = entity.get("workflow")
+    if not isinstance(base, Mapping):
+        if "states" not in over or "initial" not in over:
+            problems.add(
+                extension.key_at("workflow"),
+                f"'{entity.get('entity')}' has no workflow to extend",
+                "give the whole workflow here: 'initial:' and 'states:'",
+            )
+            return base
+        return over
+    result = merged(base, over, keys=("initial",))
+    for key in ("states", "transitions"):
+        if key in over:
+            result[key] = _merge_named(base.get(key), over[key])
+            result.key_locations.setdefault(key, over.key_at(key))
+    return result
+
+
+def unknown_target(kind: str, name: str, known) -> str:
+    return f"there is no {kind} '{name}' to extend; {one_of(known)}"

@@ -1,0 +1,626 @@
+"""The JSON Schema of the definition language, built from `language`.
+
+The same schema is shipped as `schemas/officina.schema.json` for editors
+(regenerate it with ``officina schema > .../officina.schema.json``); a
+test keeps the file and this module in step. `x-hint` entries are Officina's
+own: the loader shows them when a value breaks that part of the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from officina.definitions import language as lang
+
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "officina.schema.json"
+SCHEMA_ID = "https://officina.dev/schemas/officina.schema.json"
+
+NAME_HINT = (
+    "names use lowercase letters, digits and underscores and start with a "
+    "letter, e.g. 'order_line'"
+)
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _object(properties: dict, required: tuple = (), **extra) -> dict:
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def _list_of(item: dict, **extra) -> dict:
+    return {"type": "array", "items": item, **extra}
+
+
+def _names() -> dict:
+    return _list_of(_ref("name"))
+
+
+def _definitions() -> dict:
+    name = {
+        "type": "string",
+        "pattern": lang.NAME_PATTERN,
+        "maxLength": lang.NAME_MAX_LENGTH,
+        "x-hint": NAME_HINT,
+    }
+    label = {
+        "x-hint": "write a text, or one text per language: {en: Order, zh: 订单}",
+        "anyOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": lang.LANGUAGES_PATTERN},
+                "additionalProperties": {"type": "string"},
+                "minProperties": 1,
+            },
+        ],
+    }
+    expression = {
+        "type": "string",
+        "minLength": 1,
+        "x-hint": "write an expression in quotes, e.g. \"status == 'paid'\"",
+    }
+    names_or_name = {"anyOf": [_ref("name"), _names()]}
+    duration = {
+        "type": "string",
+        "x-hint": "write a duration such as '30m', '24h', '2d' or '2 business days'",
+    }
+    actions = _list_of(_ref("action"), minItems=1)
+    filters = {
+        "type": "object",
+        "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"},
+        "x-hint": "write 'field: value' or 'field: {operator: value}'",
+    }
+    option = {
+        "anyOf": [
+            {"type": ["string", "integer"]},
+            _object(
+                {
+                    "value": {"type": ["string", "integer"]},
+                    "label": _ref("label"),
+                    "color": {"type": "string"},
+                },
+                required=("value",),
+            ),
+        ]
+    }
+    options = {
+        "x-hint": "list the options, or map each to {label: ..., color: ...}",
+        "anyOf": [
+            _list_of(option, minItems=1),
+            {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "anyOf": [
+                        {"type": "null"},
+                        {"type": "string"},
+                        _object({"label": _ref("label"), "color": {"type": "string"}}),
+                    ]
+                },
+            },
+        ],
+    }
+    field_properties = {
+        "type": {"enum": list(lang.FIELD_TYPES)},
+        "label": _ref("label"),
+        "help": _ref("label"),
+        "placeholder": _ref("label"),
+        "required": {"type": "boolean"},
+        "unique": {"type": "boolean"},
+        "index": {"type": "boolean"},
+        "default": {},
+        "min": {"type": ["number", "string"]},
+        "max": {"type": ["number", "string"]},
+        "min_length": {"type": "integer", "minimum": 0},
+        "max_length": {"type": "integer", "minimum": 1},
+        "pattern": {"type": "string"},
+        "read_only": {"type": "boolean"},
+        "hidden": {"type": "boolean"},
+        "visible_when": _ref("expression"),
+        "required_when": _ref("expression"),
+        "readonly_when": _ref("expression"),
+        "copy_from": {
+            "type": "string",
+            "pattern": r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
+            "x-hint": "write reference_field.field, e.g. 'product.price'",
+        },
+        "renamed_from": {"anyOf": [_ref("name"), _names()]},
+        "precision": {"type": "integer", "minimum": 1, "maximum": 38},
+        "scale": {"type": "integer", "minimum": 0, "maximum": 18},
+        "currency": {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "x-hint": "write a three-letter currency code such as 'USD'",
+        },
+        "options": _ref("options"),
+        "to": _ref("name"),
+        "on_delete": {"enum": list(lang.ON_DELETE)},
+        "of": _ref("name"),
+        "min_rows": {"type": "integer", "minimum": 0},
+        "max_rows": {"type": "integer", "minimum": 1},
+        "formula": _ref("expression"),
+        "format": {"type": "string"},
+        "max_size": {
+            "type": ["string", "integer"],
+            "x-hint": "write a size such as '5MB' or '200KB'",
+        },
+        "accept": _list_of({"type": "string"}),
+        "multiple": {"type": "boolean"},
+    }
+    field = {
+        "x-hint": "write a type name such as 'string', or a mapping with 'type:'",
+        "anyOf": [
+            {"enum": list(lang.FIELD_TYPES)},
+            _object(field_properties, required=("type",)),
+        ],
+    }
+    section = _object(
+        {
+            "label": _ref("label"),
+            "description": _ref("label"),
+            "columns": {"type": "integer", "minimum": 1, "maximum": 4},
+            "collapsible": {"type": "boolean"},
+            "collapsed": {"type": "boolean"},
+            "fields": _names(),
+        },
+        required=("fields",),
+    )
+    form = _object(
+        {
+            "label": _ref("label"),
+            "roles": _names(),
+            "states": _names(),
+            "columns": {"type": "integer", "minimum": 1, "maximum": 4},
+            "fields": _names(),
+            "sections": _list_of(_ref("section"), minItems=1),
+            "tabs": _list_of(
+                _object(
+                    {
+                        "label": _ref("label"),
+                        "sections": _list_of(_ref("section"), minItems=1),
+                        "fields": _names(),
+                    },
+                    required=("label",),
+                ),
+                minItems=1,
+            ),
+        }
+    )
+    state = {
+        "anyOf": [
+            {"type": "null"},
+            _object(
+                {
+                    "label": _ref("label"),
+                    "description": _ref("label"),
+                    "color": {"type": "string"},
+                    "final": {"type": "boolean"},
+                    "editable": {"anyOf": [{"enum": ["all", "none"]}, _names()]},
+                    "edit_roles": _names(),
+                    "sla": _ref("duration"),
+                    "on_breach": _ref("actions"),
+                    "on_enter": _ref("actions"),
+                    "on_exit": _ref("actions"),
+                }
+            ),
+        ]
+    }
+    transition = _object(
+        {
+            "label": _ref("label"),
+            "from": {"anyOf": [_ref("name"), _names(), {"const": "*"}]},
+            "to": _ref("name"),
+            "roles": _names(),
+            "when": _ref("expression"),
+            "requires": _names(),
+            "set": _ref("assignments"),
+            "confirm": _ref("label"),
+            "comment": {"enum": ["none", "optional", "required"]},
+            "do": _ref("actions"),
+        },
+        required=("from", "to"),
+    )
+    workflow = _object(
+        {
+            "field": _ref("name"),
+            "initial": _ref("name"),
+            "states": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": _ref("state"),
+            },
+            "transitions": {
+                "type": "object",
+                "additionalProperties": _ref("transition"),
+            },
+        },
+        required=("initial", "states"),
+    )
+    trigger = {
+        "x-hint": "write one of "
+        + ", ".join(lang.TRIGGER_WORDS)
+        + ", or a mapping with one of "
+        + ", ".join(lang.TRIGGER_KEYS),
+        "anyOf": [
+            {"enum": list(lang.TRIGGER_WORDS)},
+            _object(
+                {
+                    "changed": {
+                        "anyOf": [
+                            _ref("name"),
+                            _names(),
+                            {
+                                "type": "object",
+                                "additionalProperties": {
+                                    "anyOf": [
+                                        {"type": "null"},
+                                        _object({"from": {}, "to": {}}),
+                                    ]
+                                },
+                            },
+                        ]
+                    },
+                    "transition": names_or_name,
+                    "entered": names_or_name,
+                    "schedule": {"type": "string"},
+                    "every": _ref("duration"),
+                    "threshold": _ref("expression"),
+                },
+                minProperties=1,
+            ),
+        ],
+    }
+    rule = _object(
+        {
+            "label": _ref("label"),
+            "description": _ref("label"),
+            "on": _ref("trigger"),
+            "when": _ref("expression"),
+            "run": {"enum": ["now", "later"]},
+            "do": _ref("actions"),
+            "enabled": {"type": "boolean"},
+            "retrigger": {"type": "boolean"},
+            "order": {"type": "integer"},
+        },
+        required=("on", "do"),
+    )
+    rows = {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [
+                _list_of(_ref("assignments")),
+                _object(
+                    {
+                        "for_each": {"type": "string"},
+                        "as": _ref("name"),
+                        "values": _ref("assignments"),
+                    },
+                    required=("for_each", "values"),
+                ),
+            ]
+        },
+    }
+    action = _object(
+        {
+            "when": _ref("expression"),
+            "label": _ref("label"),
+            "set": _ref("assignments"),
+            "create": _object(
+                {"entity": _ref("name"), "values": _ref("assignments"), "rows": rows},
+                required=("entity",),
+            ),
+            "update": _object(
+                {
+                    "entity": _ref("name"),
+                    "where": _ref("filters"),
+                    "set": _ref("assignments"),
+                },
+                required=("entity", "where", "set"),
+            ),
+            "adjust": _object(
+                {
+                    "entity": _ref("name"),
+                    "match": _ref("filters"),
+                    "record": {"type": "string"},
+                    "field": _ref("name"),
+                    "by": {"type": ["number", "string"]},
+                    "min": {"type": ["number", "string"]},
+                    "max": {"type": ["number", "string"]},
+                    "message": _ref("label"),
+                },
+                required=("field", "by"),
+            ),
+            "transition": {
+                "anyOf": [
+                    _ref("name"),
+                    _object(
+                        {"name": _ref("name"), "record": {"type": "string"}},
+                        required=("name",),
+                    ),
+                ]
+            },
+            "send_email": _object(
+                {
+                    "to": {"type": "string"},
+                    "cc": {"type": "string"},
+                    "subject": {"type": "string"},
+                    "template": {"type": "string"},
+                    "body": {"type": "string"},
+                },
+                required=("to", "subject"),
+            ),
+            "notify": _object(
+                {
+                    "users": {"type": "string"},
+                    "roles": _names(),
+                    "message": {"type": "string"},
+                },
+                required=("message",),
+            ),
+            "webhook": _object(
+                {
+                    "url": {"type": "string"},
+                    "method": {"enum": ["POST", "PUT", "PATCH"]},
+                    "headers": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                    },
+                    "body": {},
+                    "secret": {"type": "string"},
+                },
+                required=("url",),
+            ),
+            "call": _object(
+                {
+                    "action": {
+                        "type": "string",
+                        "pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+                        "x-hint": "write plugin.action, e.g. 'payments.capture'",
+                    },
+                    "with": {"type": "object"},
+                },
+                required=("action",),
+            ),
+            "for_each": {"type": "string"},
+            "as": _ref("name"),
+            "do": _ref("actions"),
+        },
+        minProperties=1,
+    )
+    entity_properties = {
+        "label": _ref("label"),
+        "plural_label": _ref("label"),
+        "description": _ref("label"),
+        "icon": {"type": "string"},
+        "title_field": _ref("name"),
+        "number": {
+            "type": "string",
+            "x-hint": "write a pattern such as 'ORD-{YYYY}-{#####}'",
+        },
+        "unique": _list_of(names_or_name),
+        "indexes": _list_of(names_or_name),
+        "sort": {"anyOf": [{"type": "string"}, _list_of({"type": "string"})]},
+        "search": _names(),
+        "fields": {"type": "object", "additionalProperties": _ref("field")},
+        "forms": {"type": "object", "additionalProperties": _ref("form")},
+        "workflow": _ref("workflow"),
+        "rules": {"type": "object", "additionalProperties": _ref("rule")},
+    }
+    extend_workflow = dict(workflow)
+    extend_workflow = _object(
+        {
+            key: value
+            for key, value in workflow["properties"].items()
+            if key not in ("field",)
+        },
+    )
+    permission = {
+        "x-hint": "write 'all', an action such as 'read', a list of actions, "
+        "or a mapping",
+        "anyOf": [
+            {"enum": ["all", "none", *lang.PERMISSION_ACTIONS]},
+            _list_of({"enum": list(lang.PERMISSION_ACTIONS)}),
+            _object(
+                {
+                    **{
+                        action: {"type": "boolean"}
+                        for action in lang.PERMISSION_ACTIONS
+                    },
+                    "transitions": {"anyOf": [{"enum": ["all"]}, _names()]},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"enum": list(lang.FIELD_ACCESS)},
+                    },
+                    "rows": _ref("filters"),
+                }
+            ),
+        ],
+    }
+    measure = {
+        "anyOf": [
+            {"const": "count"},
+            _object(
+                {m: _ref("name") for m in lang.MEASURES if m != "count"}
+                | {"count": {"anyOf": [{"const": "*"}, _ref("name")]}},
+                minProperties=1,
+                maxProperties=1,
+            ),
+        ]
+    }
+    return {
+        "name": name,
+        "label": label,
+        "expression": expression,
+        "duration": duration,
+        "filters": filters,
+        "assignments": {
+            "type": "object",
+            "x-hint": "write 'field: value'; a value starting with '=' "
+            "is an expression",
+        },
+        "options": options,
+        "field": field,
+        "section": section,
+        "form": form,
+        "state": state,
+        "transition": transition,
+        "workflow": workflow,
+        "trigger": trigger,
+        "rule": rule,
+        "action": action,
+        "actions": actions,
+        "permission": permission,
+        "pack": _object(
+            {
+                "name": _ref("name"),
+                "version": {
+                    "type": "string",
+                    "pattern": r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+                    r"(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$",
+                    "x-hint": "write a semantic version such as '1.2.0'",
+                },
+                "title": _ref("label"),
+                "description": _ref("label"),
+                "author": {"type": "string"},
+                "license": {"type": "string"},
+                "homepage": {"type": "string"},
+                "depends": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "x-hint": "map each pack name to a version range "
+                    "such as '>=1.0, <2'",
+                },
+            },
+            required=("name", "version", "title"),
+        ),
+        "entity": _object(
+            {"entity": _ref("name"), **entity_properties}, required=("entity", "fields")
+        ),
+        "extend": _object(
+            {
+                "extend": _ref("name"),
+                **{k: v for k, v in entity_properties.items() if k != "workflow"},
+                "workflow": extend_workflow,
+            },
+            required=("extend",),
+        ),
+        "role": _object(
+            {
+                "role": _ref("name"),
+                "label": _ref("label"),
+                "description": _ref("label"),
+                "permissions": {
+                    "type": "object",
+                    "additionalProperties": _ref("permission"),
+                },
+            },
+            required=("role",),
+        ),
+        "view": _object(
+            {
+                "view": _ref("name"),
+                "entity": _ref("name"),
+                "label": _ref("label"),
+                "type": {"enum": list(lang.VIEW_TYPES)},
+                "columns": _names(),
+                "filters": _ref("filters"),
+                "sort": {"anyOf": [{"type": "string"}, _list_of({"type": "string"})]},
+                "group_by": _ref("name"),
+                "page_size": {"type": "integer", "minimum": 1, "maximum": 500},
+                "roles": _names(),
+                "kanban": _object(
+                    {"by": _ref("name"), "card": _names()}, required=("by",)
+                ),
+                "calendar": _object(
+                    {"date": _ref("name"), "end": _ref("name")}, required=("date",)
+                ),
+            },
+            required=("view", "entity"),
+        ),
+        "report": _object(
+            {
+                "report": _ref("name"),
+                "entity": _ref("name"),
+                "label": _ref("label"),
+                "description": _ref("label"),
+                "filters": _ref("filters"),
+                "group_by": _list_of({"type": "string"}),
+                "measures": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": measure,
+                },
+                "chart": {"enum": list(lang.CHART_TYPES)},
+                "sort": {"anyOf": [{"type": "string"}, _list_of({"type": "string"})]},
+                "limit": {"type": "integer", "minimum": 1},
+                "roles": _names(),
+            },
+            required=("report", "entity", "measures"),
+        ),
+        "dashboard": _object(
+            {
+                "dashboard": _ref("name"),
+                "label": _ref("label"),
+                "roles": _names(),
+                "widgets": _list_of(
+                    _object(
+                        {
+                            "report": _ref("name"),
+                            "view": _ref("name"),
+                            "title": _ref("label"),
+                            "width": {"type": "integer", "minimum": 1, "maximum": 12},
+                            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                        minProperties=1,
+                    ),
+                    minItems=1,
+                ),
+            },
+            required=("dashboard", "widgets"),
+        ),
+        "seed": _object(
+            {
+                "seed": _ref("name"),
+                "key": names_or_name,
+                "records": _list_of({"type": "object"}),
+            },
+            required=("seed", "records"),
+        ),
+    }
+
+
+@cache
+def schema() -> dict:
+    """The whole schema: one definitions document, chosen by its first key."""
+    definitions = _definitions()
+    branches = [
+        {"if": {"required": [kind]}, "then": {"$ref": f"#/$defs/{kind}"}}
+        for kind in lang.DOCUMENT_KINDS
+    ]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Officina definitions",
+        "description": "One YAML document of an Officina pack or site: an entity, "
+        "an extension of one, a role, a view, a report, a dashboard or seed data. "
+        "pack.yaml files follow #/$defs/pack.",
+        "type": "object",
+        "allOf": branches,
+        "$defs": definitions,
+    }
+
+
+def schema_json() -> str:
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,46 @@
+"""The sandboxed Jinja2 environment every expression and template runs in.
+
+Two guards stand beside the load-time checker: attribute access reaches only
+the fields of records handed in by the engine, and only registered functions
+can be called. No user text is ever passed to Python's eval or exec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from jinja2 import ChainableUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from officina.expressions.functions import BUILTIN_FUNCTIONS, Function
+from officina.expressions.runtime import Row, Rows
+
+
+class ExpressionEnvironment(ImmutableSandboxedEnvironment):
+    """A sandbox whose globals are exactly the registered functions."""
+
+    def __init__(self, functions: Iterable[Function] = BUILTIN_FUNCTIONS, **options):
+        options.setdefault("undefined", ChainableUndefined)
+        options.setdefault("autoescape", False)
+        super().__init__(**options)
+        registered = {}
+        for function in functions:
+            registered[function.name] = function
+        self.functions: Mapping[str, Function] = MappingProxyType(registered)
+        self._callables = frozenset(id(f.call) for f in registered.values())
+        self.globals.clear()
+        self.filters.clear()
+        self.globals.update({name: f.call for name, f in registered.items()})
+        self.filters.update({name: f.call for name, f in registered.items()})
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        return isinstance(obj, Row | Rows) and not attr.startswith("_")
+
+    def is_safe_callable(self, obj) -> bool:
+        return id(obj) in self._callables
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError("only registered functions can be called")
+        return __obj(*args, **kwargs)
