@@ -67,6 +67,11 @@ def load_files(make_pack):
     return load_them
 
 
+@pytest.fixture(name="pack_layer")
+def pack_layer_fixture():
+    return pack_layer
+
+
 @pytest.fixture
 def runner():
     return CliRunner()

@@ -87,8 +87,13 @@ def load(
             )
     raw = {name: document.body for name, document in entity_docs.items()}
     packs = {name: document.layer.name for name, document in entity_docs.items()}
+    extended = set()
     for document in by_kind["extend"]:
-        _extend(ctx, document, raw, packs, entity_docs)
+        if _extend(ctx, document, raw, packs):
+            extended.add(document.body["extend"])
+    for name in sorted(extended):
+        # New fields, rules and transitions must be complete once merged.
+        ctx.problems.extend(validate(raw[name], "entity"))
     ctx.raw = raw
     ctx.entity_names = set(raw)
     _find_parents(ctx, raw, packs, layers)
@@ -230,7 +235,7 @@ def _unique(ctx: BuildContext, documents: list[_Document], kind: str) -> dict:
     return result
 
 
-def _extend(ctx, document: _Document, raw, packs, entity_docs) -> None:
+def _extend(ctx, document: _Document, raw, packs) -> bool:
     target = document.body["extend"]
     if target not in raw:
         ctx.error(
@@ -238,7 +243,7 @@ def _extend(ctx, document: _Document, raw, packs, entity_docs) -> None:
             f"there is no entity '{target}' to extend",
             suggest(target, raw) or one_of(raw),
         )
-        return
+        return False
     layer = document.layer
     owner = packs[target]
     if (
@@ -252,8 +257,9 @@ def _extend(ctx, document: _Document, raw, packs, entity_docs) -> None:
             f"'{target}' of the pack '{owner}' but does not depend on it",
             f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
         )
-        return
+        return False
     raw[target] = apply_extension(raw[target], document.body, ctx.problems)
+    return True
 
 
 def _find_parents(ctx: BuildContext, raw, packs, layers) -> None:

@@ -121,6 +121,8 @@ def _merge_fields(base, extension: Mapping, problems: ProblemList) -> Mapping:
             result.value_locations[name] = over.value_at(name)
             continue
         old = result[name]
+        if isinstance(old, str):  # shorthand `name: string`
+            old = _shorthand(old, base_mapping.value_at(name))
         if not isinstance(spec, Mapping) or not isinstance(old, Mapping):
             problems.add(
                 over.value_at(name),
@@ -145,6 +147,14 @@ def _merge_fields(base, extension: Mapping, problems: ProblemList) -> Mapping:
             changed[key] = spec[key]
         result[name] = merged(old, spec, keys=changed)
     return result
+
+
+def _shorthand(kind: str, location) -> Mapping:
+    expanded = Mapping({"type": kind})
+    expanded.location = location
+    expanded.key_locations = {"type": location}
+    expanded.value_locations = {"type": location}
+    return expanded
 
 
 def _merge_workflow(

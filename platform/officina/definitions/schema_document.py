@@ -39,6 +39,14 @@ def _object(properties: dict, required: tuple = (), **extra) -> dict:
     return schema
 
 
+def _patch(schema: dict) -> dict:
+    """The same object schema with no required keys."""
+    patched = dict(schema)
+    patched.pop("required", None)
+    patched["properties"] = dict(schema["properties"])
+    return patched
+
+
 def _list_of(item: dict, **extra) -> dict:
     return {"type": "array", "items": item, **extra}
 
@@ -418,13 +426,20 @@ def _definitions() -> dict:
         "workflow": _ref("workflow"),
         "rules": {"type": "object", "additionalProperties": _ref("rule")},
     }
-    extend_workflow = dict(workflow)
-    extend_workflow = _object(
-        {
-            key: value
-            for key, value in workflow["properties"].items()
-            if key not in ("field",)
-        },
+    # An extension patches what exists and adds what is new, so nothing in it
+    # is required by the schema; the merged entity is checked as a whole.
+    field_patch = {"anyOf": [field["anyOf"][0], _patch(field["anyOf"][1])]}
+    extend_workflow = _patch(workflow)
+    del extend_workflow["properties"]["field"]
+    extend_workflow["properties"]["transitions"] = {
+        "type": "object",
+        "additionalProperties": _patch(transition),
+    }
+    extend_properties = dict(entity_properties)
+    extend_properties.update(
+        fields={"type": "object", "additionalProperties": field_patch},
+        workflow=extend_workflow,
+        rules={"type": "object", "additionalProperties": _patch(rule)},
     )
     permission = {
         "x-hint": "write 'all', an action such as 'read', a list of actions, "
@@ -511,8 +526,7 @@ def _definitions() -> dict:
         "extend": _object(
             {
                 "extend": _ref("name"),
-                **{k: v for k, v in entity_properties.items() if k != "workflow"},
-                "workflow": extend_workflow,
+                **extend_properties,
             },
             required=("extend",),
         ),

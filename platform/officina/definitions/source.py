@@ -321,12 +321,19 @@ def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = error.problem or "syntax error"
     context = f" {error.context}" if error.context else ""
+    whole = what + context
     hint = "check the indentation and that every ':' is followed by a space"
-    if "tab" in what:
+    if "nesting depth" in whole:
+        return Problem(
+            Location(file, line, column),
+            "values are nested too deeply to read",
+            "flatten the structure",
+        )
+    if "tab" in whole:
         hint = "indent with spaces, not tabs"
-    elif "quoted scalar" in what:
+    elif "quoted scalar" in whole:
         hint = "a quoted value is not closed: add the closing quote"
-    elif "could not find expected ':'" in what:
+    elif "could not find expected ':'" in whole:
         hint = "a 'key: value' line is missing its ':' or a quote is not closed"
     return Problem(
         Location(file, line, column), f"YAML syntax error: {what}{context}", hint

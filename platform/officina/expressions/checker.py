@@ -176,7 +176,7 @@ class _Run:
                 item = (
                     t.Record(iterated.entity) if isinstance(iterated, t.Rows) else t.ANY
                 )
-                for target in node.target.find_all(nodes.Name):
+                for target in _targets(node.target):
                     self.scope[target.name] = item
                 self.scope["loop"] = t.ANY
                 self.statements(node.body, allowed)
@@ -184,7 +184,7 @@ class _Run:
                 self.scope = saved
             elif isinstance(node, nodes.Assign):
                 self.infer(node.node)
-                for target in node.target.find_all(nodes.Name):
+                for target in _targets(node.target):
                     self.scope[target.name] = t.ANY
             elif isinstance(node, nodes.Block):
                 self.statements(node.body, allowed)
@@ -456,6 +456,13 @@ class _Run:
                     f"'{value}' is not an option of '{kind.field}'",
                     suggest(str(value), shown) or one_of(shown),
                 )
+
+
+def _targets(target) -> list:
+    """The names a `for` or `set` binds (find_all skips the node itself)."""
+    if isinstance(target, nodes.Name):
+        return [target]
+    return list(target.find_all(nodes.Name))
 
 
 def _arity(function) -> str:

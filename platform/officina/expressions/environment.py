@@ -16,9 +16,16 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from officina.expressions.functions import BUILTIN_FUNCTIONS, Function
 from officina.expressions.runtime import Row, Rows
 
+# Results larger than this (text or list repetition, powers) are refused, so an
+# expression cannot exhaust memory: 'x' * 10**9 fails instead of allocating.
+MAX_REPEAT = 100_000
+MAX_EXPONENT = 1_000
+
 
 class ExpressionEnvironment(ImmutableSandboxedEnvironment):
     """A sandbox whose globals are exactly the registered functions."""
+
+    intercepted_binops = frozenset({"*", "**"})
 
     def __init__(self, functions: Iterable[Function] = BUILTIN_FUNCTIONS, **options):
         options.setdefault("undefined", ChainableUndefined)
@@ -33,6 +40,20 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         self.filters.clear()
         self.globals.update({name: f.call for name, f in registered.items()})
         self.filters.update({name: f.call for name, f in registered.items()})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"the power {right} is too large")
+            return left**right
+        for count, sequence in ((left, right), (right, left)):
+            if (
+                isinstance(sequence, str | list | tuple)
+                and isinstance(count, int)
+                and count * max(len(sequence), 1) > MAX_REPEAT
+            ):
+                raise SecurityError("the repeated text would be too long")
+        return left * right
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         return isinstance(obj, Row | Rows) and not attr.startswith("_")
