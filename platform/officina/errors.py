@@ -11,7 +11,6 @@ import difflib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -131,7 +130,3 @@ def display_path(path: str) -> str:
     except ValueError:
         return path
     return path if relative.startswith("..") else relative
-
-
-def location_of(path: str | Path) -> Location:
-    return Location(str(path))

@@ -47,7 +47,8 @@ def test_missing_and_conflicting_dependencies_are_explained(make_pack):
     assert rendered == [
         "'commerce' 2.0.0 does not satisfy '^1.0' (needed by 'orders'). Hint: change "
         "the version range, or install a matching version of the pack.",
-        "the pack 'payments' is not available. Hint: available packs: commerce, orders.",
+        "the pack 'payments' is not available. "
+        "Hint: available packs: commerce, orders.",
         "the pack 'shiping' is not available. Hint: available packs: commerce, orders.",
     ]
     assert problems[0].location.line == 5  # the depends entry in orders/pack.yaml

@@ -86,7 +86,7 @@ def _check_templates(ctx: BuildContext) -> None:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            ctx.error(Location(path), f"cannot read the template: {error}")
+            ctx.error(Location(path, 1, 1), f"cannot read the template: {error}")
             continue
         _, problems = ctx.checker.check(text, scope, template_file=True)
         for message, hint in problems:

@@ -160,13 +160,13 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
         try:
             content = path.read_bytes()
         except OSError as error:
-            ctx.error(Location(str(path)), f"cannot read file: {error.strerror}")
+            ctx.error(Location(str(path), 1, 1), f"cannot read file: {error.strerror}")
             return []
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError as error:
             ctx.error(
-                Location(str(path)),
+                Location(str(path), 1, 1),
                 f"the file is not UTF-8 text (byte {error.start})",
                 "save it as UTF-8",
             )

@@ -266,7 +266,9 @@ def read_documents(
         try:
             raw = Path(path).read_bytes()
         except OSError as error:
-            return [], [Problem(Location(file), f"cannot read file: {error.strerror}")]
+            return [], [
+                Problem(Location(file, 1, 1), f"cannot read file: {error.strerror}")
+            ]
         if len(raw) > MAX_FILE_BYTES:
             return [], [_too_big(file, len(raw))]
         try:
@@ -274,7 +276,7 @@ def read_documents(
         except UnicodeDecodeError as error:
             return [], [
                 Problem(
-                    Location(file),
+                    Location(file, 1, 1),
                     f"the file is not UTF-8 text (byte {error.start})",
                     "save it as UTF-8",
                 )
@@ -309,7 +311,7 @@ def read_documents(
 
 def _too_big(file: str, size: int) -> Problem:
     return Problem(
-        Location(file),
+        Location(file, 1, 1),
         f"the file is {size:,} bytes; definitions files may be at most "
         f"{MAX_FILE_BYTES:,} bytes",
         "split it into several files",
