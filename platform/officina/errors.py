@@ -112,6 +112,12 @@ def suggest(name: object, candidates: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+def a(word: str) -> str:
+    """`a order` -> `an order`: the word with its indefinite article."""
+    text = str(word).strip("'")
+    return f"{'an' if text[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def one_of(candidates: Iterable[str], limit: int = 12) -> str:
     """`one of: a, b, c` for hints, shortened when the list is long."""
     pool = sorted(set(candidates))

@@ -10,7 +10,7 @@ from officina.definitions.context import BuildContext, names_list, option_values
 from officina.definitions.filters import build_filters
 from officina.definitions.model import Action, Label, Rule, Trigger, frozen_map
 from officina.definitions.source import Mapping, Sequence
-from officina.errors import one_of, suggest
+from officina.errors import a, one_of, suggest
 from officina.expressions import Expression
 from officina.expressions import types as t
 
@@ -161,11 +161,11 @@ def _create(ctx, entity, value, location, scope, what):
     for table, spec in raw_rows.items():
         field = target_fields.get(table)
         if not isinstance(field, dict) or field.get("type") != "table":
+            tables = [n for n, f in target_fields.items() if f.get("type") == "table"]
             ctx.error(
                 raw_rows.key_at(table),
                 f"'{table}' is not a table field of '{target}'",
-                suggest(table, target_fields)
-                or "rows: lists the child rows of table fields",
+                suggest(table, tables) or one_of(tables),
             )
             continue
         child = field.get("of")
@@ -189,9 +189,11 @@ def _create(ctx, entity, value, location, scope, what):
                 spec.value_at("for_each"),
                 scope,
                 f"{what}, rows of '{table}'",
+                many=True,
             )
             alias = spec.get("as", "row")
             inner = dict(scope)
+            inner[alias] = t.ANY
             if source is not None and isinstance(source.result, t.Rows):
                 inner[alias] = t.Record(source.result.entity)
             elif source is not None:
@@ -233,9 +235,9 @@ def _missing_required(ctx, target, given: set, location, what) -> None:
     if missing:
         ctx.error(
             location,
-            f"{what} creates a '{target}' without the required "
+            f"{what} creates {a(repr(target))} without the required "
             f"{'field' if len(missing) == 1 else 'fields'} {', '.join(missing)}",
-            "add them under 'values:'",
+            f"add {'it' if len(missing) == 1 else 'them'} under 'values:'",
         )
 
 
@@ -272,6 +274,8 @@ def _adjust(ctx, entity, value, location, scope, what):
         record = ctx.expression(
             value["record"], value.value_at("record"), scope, f"{what}, record"
         )
+        if record is None:
+            return None
         if record is not None:
             if isinstance(record.result, t.Record):
                 target = record.result.entity
@@ -445,7 +449,11 @@ def _call(ctx, entity, value, location, scope, what):
 
 def _for_each(ctx, entity, item, scope, what):
     source = ctx.expression(
-        item["for_each"], item.value_at("for_each"), scope, f"{what}, for_each"
+        item["for_each"],
+        item.value_at("for_each"),
+        scope,
+        f"{what}, for_each",
+        many=True,
     )
     alias = item.get("as", "row")
     inner = dict(scope)

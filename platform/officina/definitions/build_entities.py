@@ -18,6 +18,7 @@ from officina.definitions.model import (
     frozen_map,
 )
 from officina.definitions.source import Mapping, Sequence
+from officina.errors import a
 
 _UNINDEXABLE = {"table", "json", "text", "attachment", "multi_choice"}
 
@@ -137,7 +138,7 @@ def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
         elif field.type not in lang.TEXT_TYPES | {"autonumber", "choice"}:
             ctx.error(
                 raw.value_at("search"),
-                f"'{field_name}' is a {field.type} field "
+                f"'{field_name}' is {a(field.type)} field "
                 "and cannot be searched as text",
                 "search takes text fields such as string, text, email or phone",
             )
@@ -191,7 +192,7 @@ def _key_lists(ctx, raw: Mapping, key: str, fields) -> tuple[tuple[str, ...], ..
             elif field is not None and field.type in _UNINDEXABLE:
                 ctx.error(
                     location,
-                    f"'{field_name}' is a {field.type} field and cannot "
+                    f"'{field_name}' is {a(field.type)} field and cannot "
                     f"be part of '{key}'",
                 )
                 valid = False

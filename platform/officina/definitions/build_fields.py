@@ -9,7 +9,7 @@ from officina.definitions import language as lang
 from officina.definitions.context import BuildContext
 from officina.definitions.model import Field, Label, Option
 from officina.definitions.source import Mapping
-from officina.errors import one_of, suggest
+from officina.errors import a, one_of, suggest
 from officina.expressions import Expression
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
@@ -85,7 +85,7 @@ def build_field(
         if allowed_types is not None and kind not in allowed_types:
             ctx.error(
                 spec.key_at(key),
-                f"'{key}' does not apply to a {kind} field ('{name}')",
+                f"'{key}' does not apply to {a(kind)} field ('{name}')",
                 f"'{key}' is for {', '.join(sorted(allowed_types))} fields; remove it",
             )
     scope = ctx.scope(entity)
@@ -206,7 +206,7 @@ def build_field(
             if spec.get(key):
                 ctx.error(
                     spec.key_at(key),
-                    f"a {kind} field ('{name}') cannot be "
+                    f"{a(kind)} field ('{name}') cannot be "
                     f"{'unique' if key == 'unique' else 'indexed'}",
                     f"remove '{key}'",
                 )
@@ -354,7 +354,7 @@ def literal_problem(value, kind: str, options: tuple = ()) -> str:
                 "datetime": "2026-01-31T09:30:00",
                 "time": "09:30",
             }
-            return f"'{value}' is not a {kind} like {examples[kind]}"
+            return f"'{value}' is not {a(kind)} like {examples[kind]}"
     return ""
 
 
@@ -463,8 +463,8 @@ def _check_result(ctx, formula, kind, location, name) -> None:
         return
     ctx.error(
         location,
-        f"the formula of '{name}' gives a {produced} value, but "
-        f"'{name}' is a {kind} field",
+        f"the formula of '{name}' gives {a(produced)} value, but "
+        f"'{name}' is {a(kind)} field",
         "change the field's type or the formula",
     )
 

@@ -19,7 +19,7 @@ from officina.definitions.model import (
     frozen_map,
 )
 from officina.definitions.source import Mapping
-from officina.errors import one_of, suggest
+from officina.errors import a, one_of, suggest
 from officina.expressions import types as t
 
 
@@ -128,7 +128,7 @@ def build_view(ctx: BuildContext, raw: Mapping, pack: str) -> View | None:
     elif "kanban" in raw:
         ctx.error(
             raw.key_at("kanban"),
-            f"{what} has kanban settings but is a {kind} view",
+            f"{what} has kanban settings but is {a(kind)} view",
             "set 'type: kanban' or remove 'kanban:'",
         )
     calendar_date = calendar_end = None
@@ -226,14 +226,14 @@ def build_report(ctx: BuildContext, raw: Mapping, pack: str) -> Report | None:
             ctx.error(
                 location,
                 f"measure '{measure_name}' takes the {function} of "
-                f"'{field}', which is a {kind} field, not a number",
+                f"'{field}', which is {a(kind)} field, not a number",
             )
         measures.append(Measure(measure_name, function, field))
     chart = raw.get("chart", "table")
     if chart in ("bar", "line", "area", "pie") and not group_by:
         ctx.error(
             raw.value_at("chart"),
-            f"{what} draws a {chart} chart but has no 'group_by'",
+            f"{what} draws {a(chart)} chart but has no 'group_by'",
             "add group_by: [created_at:day], or use chart: number",
         )
     return Report(
@@ -399,7 +399,8 @@ def build_seed(
     ):
         ctx.error(
             raw.value_at("key"),
-            f"{what}: the key {', '.join(key)} is not unique in '{entity_name}'",
+            f"{what}: the key {', '.join(repr(k) for k in key)} is not unique in "
+            f"'{entity_name}'",
             "seed keys must be a unique field or a "
             "declared unique combination, so records are never loaded twice",
         )

@@ -43,7 +43,15 @@ def build_workflow(ctx: BuildContext, entity: str, raw: Mapping) -> Workflow | N
         transition = _transition(ctx, entity, name, spec, states_raw, states, scope)
         if transition is not None:
             transitions[name] = transition
-    if initial in states:
+    named = {
+        state
+        for transition in transitions.values()
+        for state in (*transition.sources, transition.to)
+        if state != "*"
+    }
+    # With a misspelt state the graph is incomplete: the misspelling has been
+    # reported; "unreachable" follow-ups would only repeat it.
+    if initial in states and named <= set(states):
         _check_graph(ctx, initial, states, transitions, states_raw, raw_transitions)
     return Workflow(
         field, initial, frozen_map(states), frozen_map(transitions), source=raw

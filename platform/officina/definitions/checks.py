@@ -45,7 +45,10 @@ def _check_workflow_names(ctx: BuildContext, entities) -> None:
             continue
         if entity.workflow is None:
             ctx.error(
-                location, f"{what} waits for a {kind}, but '{target}' has no workflow"
+                location,
+                f"{what} waits for "
+                f"{'a transition' if kind == 'transition' else 'a state to be entered'}"
+                f", but '{target}' has no workflow",
             )
             continue
         known = (

@@ -211,12 +211,13 @@ class BuildContext:
         *,
         template: bool = False,
         template_file: bool = False,
+        many: bool = False,
     ) -> Expression | None:
         if not isinstance(source, str) or not source.strip():
             self.error(location, f"{what} must be an expression in quotes")
             return None
         expression, problems = self.checker.check(
-            source, scope, template=template, template_file=template_file
+            source, scope, template=template, template_file=template_file, many=many
         )
         for message, hint in problems:
             self.error(location, f"{what}: {message}", hint)

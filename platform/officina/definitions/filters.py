@@ -7,10 +7,10 @@ the REST API's query string mirrors it), so it is checked in one place.
 from __future__ import annotations
 
 from officina.definitions import language as lang
-from officina.definitions.context import BuildContext
+from officina.definitions.context import USER_FIELDS, BuildContext
 from officina.definitions.model import Filter
 from officina.definitions.source import Mapping, Sequence
-from officina.errors import one_of, suggest
+from officina.errors import a, one_of, suggest
 from officina.expressions import Expression
 
 
@@ -22,7 +22,12 @@ def resolve_path(
     spec = None
     for index, step in enumerate(path):
         fields = ctx.raw_fields(current)
-        system = {name: {"type": kind} for name, kind in lang.SYSTEM_FIELDS.items()}
+        system = {
+            name: {"type": kind, "to": "user"}
+            if kind == "reference"
+            else {"type": kind}
+            for name, kind in lang.SYSTEM_FIELDS.items()
+        }
         workflow = ctx.workflow_field(current)
         if workflow:
             system[workflow] = {
@@ -33,7 +38,7 @@ def resolve_path(
             system["number"] = {"type": "autonumber"}
         available = {**system, **fields}
         if current == "user":
-            available = {name: {"type": "string"} for name in ("id", "name", "email")}
+            available = {name: {"type": "string"} for name in USER_FIELDS}
         spec = available.get(step)
         if spec is None:
             ctx.unknown(location, "field", step, available, what, owner=current)
@@ -119,7 +124,7 @@ def _one(
     if applies is not None and kind not in applies:
         ctx.error(
             key_location,
-            f"'{operator}' does not apply to '{shown}', a {kind} field ({what})",
+            f"'{operator}' does not apply to '{shown}', {a(kind)} field ({what})",
             "use eq, ne, in, not_in or empty",
         )
         return []

@@ -7,7 +7,11 @@ tables, so a new field type or action is added in one place.
 from __future__ import annotations
 
 # Top-level keys that say what a YAML document defines.
-DOCUMENT_KINDS = ("entity", "extend", "role", "view", "report", "dashboard", "seed")
+DOCUMENT_KINDS = (
+    "entity", "extend", "role", "extend_role", "view", "report", "dashboard", "seed",
+)  # fmt: skip
+# Kinds whose documents also carry an `entity:` key (the entity they show).
+KINDS_WITH_ENTITY = ("view", "report")
 
 FIELD_TYPES = (
     "string",

@@ -24,10 +24,10 @@ from officina.definitions.build_views import (
 )
 from officina.definitions.checks import check_definitions
 from officina.definitions.context import USER_FIELDS, BuildContext, field_type
-from officina.definitions.merge import apply_extension
+from officina.definitions.merge import apply_extension, drop_incomplete, merged
 from officina.definitions.model import Definitions, PackInfo, frozen_map
 from officina.definitions.schema_check import validate
-from officina.definitions.source import Mapping, read_documents
+from officina.definitions.source import Mapping, decode, read_documents
 from officina.errors import Location, Problem, one_of, suggest
 from officina.expressions import types as t
 from officina.expressions.environment import ExpressionEnvironment
@@ -93,12 +93,17 @@ def load(
             extended.add(document.body["extend"])
     for name in sorted(extended):
         # New fields, rules and transitions must be complete once merged.
-        ctx.problems.extend(validate(raw[name], "entity"))
+        problems = validate(raw[name], "entity")
+        if problems:
+            ctx.problems.extend(problems)
+            drop_incomplete(raw[name])
     ctx.raw = raw
     ctx.entity_names = set(raw)
     _find_parents(ctx, raw, packs, layers)
     _type_table(ctx, raw)
     role_docs = _unique(ctx, by_kind["role"], "role")
+    for document in by_kind["extend_role"]:
+        _extend_role(ctx, document, role_docs)
     for name, document in role_docs.items():
         if name in lang.BUILTIN_ROLES:
             ctx.error(
@@ -162,14 +167,9 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
         except OSError as error:
             ctx.error(Location(str(path), 1, 1), f"cannot read file: {error.strerror}")
             return []
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as error:
-            ctx.error(
-                Location(str(path), 1, 1),
-                f"the file is not UTF-8 text (byte {error.start})",
-                "save it as UTF-8",
-            )
+        text, problem = decode(str(path), content)
+        if problem:
+            ctx.problems.extend([problem])
             return []
     digest.update(path.name.encode() + b"\0" + text.encode("utf-8", "replace"))
     values, problems = read_documents(path, text)
@@ -184,7 +184,7 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
                 "start it with what it defines, e.g. 'entity: order'",
             )
             continue
-        kinds = [key for key in lang.DOCUMENT_KINDS if key in value]
+        kinds = document_kinds(value)
         if len(kinds) != 1:
             _kind_problem(ctx, value, kinds)
             continue
@@ -195,6 +195,15 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
             continue
         result.append(_Document(kind, value, layer, demo))
     return result
+
+
+def document_kinds(value: Mapping) -> list[str]:
+    """The kinds a document claims to be; `view:` and `report:` documents
+    name their entity with `entity:`, which is not a second kind."""
+    kinds = [key for key in lang.DOCUMENT_KINDS if key in value]
+    if "entity" in kinds and any(kind in lang.KINDS_WITH_ENTITY for kind in kinds):
+        kinds.remove("entity")
+    return kinds
 
 
 def _kind_problem(ctx: BuildContext, value: Mapping, kinds: list[str]) -> None:
@@ -260,6 +269,46 @@ def _extend(ctx, document: _Document, raw, packs) -> bool:
         return False
     raw[target] = apply_extension(raw[target], document.body, ctx.problems)
     return True
+
+
+def _extend_role(ctx: BuildContext, document: _Document, role_docs: dict) -> None:
+    """Another pack (or the site) grants an existing role more permissions."""
+    body = document.body
+    target = body["extend_role"]
+    base = role_docs.get(target)
+    if base is None:
+        ctx.error(
+            body.value_at("extend_role"),
+            f"there is no role '{target}' to extend",
+            suggest(target, role_docs) or one_of(role_docs),
+        )
+        return
+    layer, owner = document.layer, base.layer.name
+    if (
+        layer.name != SITE_LAYER
+        and owner != layer.name
+        and owner not in layer.depends_on
+    ):
+        ctx.error(
+            body.value_at("extend_role"),
+            f"the pack '{layer.name}' extends the "
+            f"role '{target}' of the pack '{owner}' but does not depend on it",
+            f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
+        )
+        return
+    merged_body = merged(base.body, body, keys=("label", "description"))
+    merged_body["permissions"] = merged(
+        base.body.get("permissions") or _empty_like(body), body["permissions"]
+    )
+    merged_body.key_locations.setdefault("permissions", body.key_at("permissions"))
+    role_docs[target] = _Document("role", merged_body, base.layer, base.demo)
+
+
+def _empty_like(near: Mapping) -> Mapping:
+    empty = Mapping()
+    empty.location = near.location
+    empty.key_locations, empty.value_locations = {}, {}
+    return empty
 
 
 def _find_parents(ctx: BuildContext, raw, packs, layers) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from officina.definitions import language as lang
 from officina.definitions.source import Mapping, Sequence
-from officina.errors import ProblemList, one_of
+from officina.errors import ProblemList
 
 # Entity keys an extension replaces, and keys whose lists it extends.
 _REPLACED = (
@@ -89,8 +89,10 @@ def apply_extension(
         result["rules"] = _merge_named(entity.get("rules"), extension["rules"])
         result.key_locations.setdefault("rules", extension.key_at("rules"))
     if "workflow" in extension:
-        result["workflow"] = _merge_workflow(entity, extension, problems)
-        result.key_locations.setdefault("workflow", extension.key_at("workflow"))
+        workflow = _merge_workflow(entity, extension, problems)
+        if workflow is not None:
+            result["workflow"] = workflow
+            result.key_locations.setdefault("workflow", extension.key_at("workflow"))
     return result
 
 
@@ -179,5 +181,30 @@ def _merge_workflow(
     return result
 
 
-def unknown_target(kind: str, name: str, known) -> str:
-    return f"there is no {kind} '{name}' to extend; {one_of(known)}"
+def drop_incomplete(entity: Mapping) -> None:
+    """Remove what an extension added without its required keys.
+
+    The merged entity's schema check has already reported them; dropping
+    them keeps the builders from tripping over half-written parts.
+    """
+    _drop(
+        entity.get("fields"), lambda spec: isinstance(spec, dict) and "type" not in spec
+    )
+    _drop(entity.get("rules"), lambda spec: "on" not in spec or "do" not in spec)
+    workflow = entity.get("workflow")
+    if isinstance(workflow, dict):
+        _drop(
+            workflow.get("transitions"),
+            lambda spec: "from" not in spec or "to" not in spec,
+        )
+
+
+def _drop(container, incomplete) -> None:
+    if not isinstance(container, dict):
+        return
+    for name in [
+        name
+        for name, spec in container.items()
+        if isinstance(spec, dict) and incomplete(spec)
+    ]:
+        del container[name]

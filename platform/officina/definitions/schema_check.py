@@ -63,6 +63,16 @@ def _explain(error: ValidationError, document) -> list[Problem]:
     key_location = _key_location(container, key, document)
     validator = error.validator
 
+    if "propertyNames" in error.relative_schema_path:
+        # The key itself is wrong (e.g. a language code in a label).
+        owner = _at(document, path)
+        location = (
+            owner.key_at(instance) if isinstance(owner, Mapping) else value_location
+        )
+        noun = error.schema.get("x-noun", "an allowed key")
+        return [
+            Problem(location, f"'{instance}' is not {noun} in {_subject(where)}", hint)
+        ]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = list(error.schema.get("properties", {}))
         problems = []
@@ -156,23 +166,44 @@ def _explain(error: ValidationError, document) -> list[Problem]:
                 f"{error.validator_value}, not {_shown(instance)}",
             )
         ]
-    if validator == "propertyNames":
-        return [
-            Problem(
-                value_location,
-                f"a key in {where or 'the document'} is not allowed: " + error.message,
-                hint,
-            )
-        ]
     if validator in ("anyOf", "oneOf"):
+        forms = [_form(branch) for branch in error.validator_value]
+        expected = " or ".join(form for form in forms if form)
         return [
             Problem(
                 value_location,
-                f"{_subject(where)} has the wrong form: {_shown(instance)}",
+                f"{_subject(where)} must be {expected}, not {_shown(instance)}"
+                if expected
+                else f"{_subject(where)} has the wrong form: {_shown(instance)}",
                 hint,
             )
         ]
     return [Problem(value_location, f"{_subject(where)}: {error.message}", hint)]
+
+
+def _at(document, path):
+    node = document
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _form(branch: dict) -> str:
+    """How one anyOf branch reads in a message: 'a list', 'empty', ..."""
+    if "$ref" in branch:
+        name = branch["$ref"].rsplit("/", 1)[-1]
+        return {"name": "a name", "label": "a text"}.get(name, "")
+    kind = branch.get("type")
+    if isinstance(kind, str):
+        return _TYPE_WORDS.get(kind, kind)
+    if "enum" in branch:
+        return "one of " + ", ".join(map(str, branch["enum"]))
+    if "const" in branch:
+        return f"'{branch['const']}'"
+    return ""
 
 
 def _branch_errors(error: ValidationError) -> list[ValidationError]:

@@ -68,7 +68,13 @@ def _definitions() -> dict:
             {"type": "string"},
             {
                 "type": "object",
-                "propertyNames": {"pattern": lang.LANGUAGES_PATTERN},
+                "propertyNames": {
+                    "pattern": lang.LANGUAGES_PATTERN,
+                    "x-noun": "a language code",
+                    "x-hint": "write a text, or one text per language: "
+                    "{en: Order, zh: 订单}; put quotes around a text that "
+                    "contains a comma",
+                },
                 "additionalProperties": {"type": "string"},
                 "minProperties": 1,
             },
@@ -207,6 +213,8 @@ def _definitions() -> dict:
         }
     )
     state = {
+        "x-hint": "write the state's settings as a mapping, e.g. done: {final: true}, "
+        "or leave it empty",
         "anyOf": [
             {"type": "null"},
             _object(
@@ -223,7 +231,7 @@ def _definitions() -> dict:
                     "on_exit": _ref("actions"),
                 }
             ),
-        ]
+        ],
     }
     transition = _object(
         {
@@ -542,6 +550,18 @@ def _definitions() -> dict:
             },
             required=("role",),
         ),
+        "extend_role": _object(
+            {
+                "extend_role": _ref("name"),
+                "label": _ref("label"),
+                "description": _ref("label"),
+                "permissions": {
+                    "type": "object",
+                    "additionalProperties": _ref("permission"),
+                },
+            },
+            required=("extend_role", "permissions"),
+        ),
         "view": _object(
             {
                 "view": _ref("name"),
@@ -619,10 +639,15 @@ def _definitions() -> dict:
 def schema() -> dict:
     """The whole schema: one definitions document, chosen by its first key."""
     definitions = _definitions()
-    branches = [
-        {"if": {"required": [kind]}, "then": {"$ref": f"#/$defs/{kind}"}}
-        for kind in lang.DOCUMENT_KINDS
-    ]
+    branches = []
+    for kind in lang.DOCUMENT_KINDS:
+        condition: dict = {"required": [kind]}
+        if kind == "entity":
+            # view: and report: documents name their entity with `entity:`.
+            condition["not"] = {
+                "anyOf": [{"required": [k]} for k in lang.KINDS_WITH_ENTITY]
+            }
+        branches.append({"if": condition, "then": {"$ref": f"#/$defs/{kind}"}})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

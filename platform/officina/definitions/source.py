@@ -119,8 +119,9 @@ class _Builder:
         result.location = _location(self.file, node)
         result.key_locations = {}
         result.value_locations = {}
-        if node.tag not in (_TAG + "map",):
+        if node.tag != _TAG + "map":
             self._unknown_tag(node)
+            return None
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.value == "<<" and not key_node.style:
@@ -186,6 +187,7 @@ class _Builder:
         result.item_locations = []
         if node.tag != _TAG + "seq":
             self._unknown_tag(node)
+            return None
         for item in node.value:
             result.append(self.build(item, depth + 1))
             result.item_locations.append(_location(self.file, item))
@@ -197,6 +199,7 @@ class _Builder:
         if node.style in ("'", '"', "|", ">"):
             if tag != _TAG + "str":
                 self._unknown_tag(node)
+                return None
             return text
         if tag == _TAG + "str":
             return _resolve_plain(text)
@@ -212,8 +215,10 @@ class _Builder:
                     Problem(_location(self.file, node), f"'{text}' is not a number")
                 )
             return value
+        # An unsupported tag: its value is dropped (None) after the problem is
+        # reported, so no later check works on what it would have meant.
         self._unknown_tag(node)
-        return text
+        return None
 
     def _unknown_tag(self, node: yaml.Node) -> None:
         self.problems.append(
@@ -271,16 +276,9 @@ def read_documents(
             ]
         if len(raw) > MAX_FILE_BYTES:
             return [], [_too_big(file, len(raw))]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return [], [
-                Problem(
-                    Location(file, 1, 1),
-                    f"the file is not UTF-8 text (byte {error.start})",
-                    "save it as UTF-8",
-                )
-            ]
+        text, problem = decode(file, raw)
+        if problem:
+            return [], [problem]
     elif len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return [], [_too_big(file, len(text))]
     builder = _Builder(file)
@@ -291,7 +289,7 @@ def read_documents(
                 continue
             documents.append(builder.build(node))
     except yaml.MarkedYAMLError as error:
-        builder.problems.append(_syntax_problem(file, error))
+        builder.problems.append(_syntax_problem(file, error, text))
     except yaml.YAMLError as error:
         builder.problems.append(
             Problem(Location(file, 1, 1), f"YAML syntax error: {error}")
@@ -309,6 +307,21 @@ def read_documents(
     return documents, builder.problems
 
 
+def decode(file: str, raw: bytes) -> tuple[str, Problem | None]:
+    """The text of a file, or a problem placed at its first non-UTF-8 byte."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        return "", Problem(
+            Location(file, line, column),
+            f"the file is not UTF-8 text (byte {error.start + 1} cannot be read)",
+            "save it as UTF-8",
+        )
+
+
 def _too_big(file: str, size: int) -> Problem:
     return Problem(
         Location(file, 1, 1),
@@ -318,12 +331,16 @@ def _too_big(file: str, size: int) -> Problem:
     )
 
 
-def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+def _syntax_problem(file: str, error: yaml.MarkedYAMLError, text: str) -> Problem:
     what = error.problem or "syntax error"
     context = f" {error.context}" if error.context else ""
     whole = what + context
+    mark = error.problem_mark or error.context_mark
+    if "quoted scalar" in whole and error.context_mark:
+        mark = error.context_mark  # where the unclosed quote opens
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.splitlines()
+    near = lines[max(line - 2, 0) : line]
     hint = "check the indentation and that every ':' is followed by a space"
     if "nesting depth" in whole:
         return Problem(
@@ -331,7 +348,7 @@ def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
             "values are nested too deeply to read",
             "flatten the structure",
         )
-    if "tab" in whole:
+    if "tab" in whole or any("\t" in row for row in near):
         hint = "indent with spaces, not tabs"
     elif "quoted scalar" in whole:
         hint = "a quoted value is not closed: add the closing quote"

@@ -70,8 +70,12 @@ class ExpressionChecker:
         *,
         template: bool = False,
         template_file: bool = False,
+        many: bool = False,
     ) -> tuple[Expression | None, list[tuple[str, str]]]:
-        """An `Expression` when `source` is sound, and the problems found."""
+        """An `Expression` when `source` is sound, and the problems found.
+
+        `many` allows the result to be many rows (`for_each: lines`).
+        """
         run = _Run(self, scope)
         try:
             if template or template_file:
@@ -94,7 +98,7 @@ class ExpressionChecker:
             result_type = t.Value("text")
         else:
             result_type = run.infer(tree)
-            if isinstance(result_type, t.Rows | t.Column):
+            if isinstance(result_type, t.Rows | t.Column) and not many:
                 run.problem(*_many_rows(result_type, "the expression"))
         if run.problems:
             return None, run.problems
@@ -119,6 +123,8 @@ def _syntax(error: TemplateSyntaxError, source: str) -> tuple[str, str]:
         hint = "compare with '==', not '='"
     if "unexpected end of" in message:
         hint = "a bracket or quote is not closed"
+    if "{{" in source or "}}" in source:
+        hint = "write the expression without {{ }}, e.g. price * quantity"
     where = f" (line {error.lineno} of the text)" if "\n" in source else ""
     return f"the expression '{_short(source)}' cannot be read: {message}{where}", hint
 
