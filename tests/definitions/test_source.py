@@ -95,7 +95,7 @@ def test_deep_nesting_is_stopped():
         ),
         (
             'entity: "order\nlabel: x\n',
-            "defs.yaml:3:1: YAML syntax error: found unexpected end of stream while "
+            "defs.yaml:1:9: YAML syntax error: found unexpected end of stream while "
             "scanning a quoted scalar. Hint: a quoted value is not closed: add the "
             "closing quote.",
         ),
@@ -125,7 +125,8 @@ def test_non_utf8_files_are_refused(tmp_path):
     path.write_bytes("label: caf\xe9\n".encode("latin-1"))
     _, problems = read_documents(path)
     assert messages(problems) == [
-        f"{path}:1:1: the file is not UTF-8 text (byte 10). Hint: save it as UTF-8."
+        f"{path}:1:11: the file is not UTF-8 text (byte 11 cannot be read). "
+        "Hint: save it as UTF-8."
     ]
 
 
