@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 
 from officina.definitions import Definitions, Layer, load
 from officina.definitions.loader import SITE_LAYER
@@ -45,7 +45,7 @@ SITE_SCHEMA = {
         "settings": {"type": "object"},
     },
 }
-_SITE_VALIDATOR = Draft202012Validator(SITE_SCHEMA)
+_SITE_VALIDATOR = Draft7Validator(SITE_SCHEMA)
 
 SITE_TEMPLATE = """\
 # An Officina site. Edit with care: `officina validate` checks this file too.

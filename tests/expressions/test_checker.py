@@ -35,7 +35,8 @@ def check():
     scope = dict(ENTITIES["order"], user=t.Record("customer"), old=t.Record("order"))
 
     def run(source: str, *, template: bool = False):
-        return checker.check(source, scope, template=template)
+        expression, problems = checker.check(source, scope, template=template)
+        return expression, [(p.message, p.hint) for p in problems]
 
     return run
 

@@ -8,6 +8,7 @@ from officina.definitions.schema_document import schema_json
 
 
 @click.command()
-def schema() -> None:
+@click.option("--pack", is_flag=True, help="Print the schema of pack.yaml instead.")
+def schema(pack: bool) -> None:
     """Print the JSON Schema of definitions files (for editors)."""
-    click.echo(schema_json(), nl=False)
+    click.echo(schema_json(pack=pack), nl=False)

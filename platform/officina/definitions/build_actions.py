@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from officina.definitions import language as lang
-from officina.definitions.build_fields import literal_problem
+from officina.definitions.build_fields import literal_problem, value_mismatch
 from officina.definitions.context import BuildContext, names_list, option_values
 from officina.definitions.filters import build_filters
 from officina.definitions.model import Action, Label, Rule, Trigger, frozen_map
@@ -125,6 +125,18 @@ def build_assignments(ctx, target: str, raw, location, scope, what) -> dict:
             )
             continue
         compiled = ctx.text(value, raw.value_at(name), scope, f"{what}, '{name}'")
+        kind = spec.get("type", "") if isinstance(spec, dict) else ""
+        if isinstance(compiled, Expression) and kind:
+            produced = getattr(compiled.result, "kind", "any")
+            if value_mismatch(produced, kind):
+                ctx.error(
+                    raw.value_at(name),
+                    f"{what}: '{name}' is {a(kind)} field, but the value given is "
+                    f"{'templated text' if compiled.template else a(produced)}",
+                    "write an expression that starts with '=', e.g. '=qty * 2'"
+                    if compiled.template
+                    else "change the expression or the field",
+                )
         if not isinstance(compiled, Expression) and isinstance(spec, dict):
             options = _option_values(spec)
             problem = literal_problem(compiled, spec.get("type", ""), options)

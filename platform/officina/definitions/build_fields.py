@@ -447,26 +447,37 @@ def _size(ctx: BuildContext, spec: Mapping, name: str) -> int | None:
     return int(float(match.group(1)) * _SIZE_UNITS[unit])
 
 
+def value_mismatch(produced: str, kind: str) -> bool:
+    """Whether a value of kind `produced` cannot be stored in a `kind` field."""
+    expected = lang.VALUE_KINDS.get(kind, "any")
+    compatible = {
+        ("number", "text"),
+        ("number", "record"),  # a reference takes the id of a record
+        ("date", "datetime"),
+        ("datetime", "date"),
+    }
+    if "any" in (produced, expected) or produced == expected:
+        return False
+    return (produced, expected) not in compatible
+
+
 def _check_result(ctx, formula, kind, location, name) -> None:
     if formula is None or formula.result is None:
         return
     produced = getattr(formula.result, "kind", "any")
-    expected = lang.VALUE_KINDS.get(kind, "any")
-    compatible = {
-        ("number", "text"),
-        ("date", "datetime"),
-        ("datetime", "date"),
-    }
-    if produced in ("any",) or expected in ("any",) or produced == expected:
-        return
-    if (produced, expected) in compatible:
-        return
-    ctx.error(
-        location,
-        f"the formula of '{name}' gives {a(produced)} value, but "
-        f"'{name}' is {a(kind)} field",
-        "change the field's type or the formula",
-    )
+    if value_mismatch(produced, kind):
+        ctx.error(
+            location,
+            f"the formula of '{name}' gives {a(produced)} value, but "
+            f"'{name}' is {a(kind)} field",
+            "change the field's type or the formula",
+        )
 
 
-__all__ = ["build_field", "check_color", "check_number_format", "literal_problem"]
+__all__ = [
+    "build_field",
+    "check_color",
+    "check_number_format",
+    "literal_problem",
+    "value_mismatch",
+]

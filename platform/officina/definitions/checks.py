@@ -91,9 +91,13 @@ def _check_templates(ctx: BuildContext) -> None:
         except (OSError, UnicodeDecodeError) as error:
             ctx.error(Location(path, 1, 1), f"cannot read the template: {error}")
             continue
-        _, problems = ctx.checker.check(text, scope, template_file=True)
-        for message, hint in problems:
-            ctx.error(Location(path, 1, 1), f"template used by {what}: {message}", hint)
+        ctx.expression(
+            text,
+            Location(path, 1, 1),
+            scope,
+            f"the template (used by {what})",
+            template_file=True,
+        )
 
 
 def _check_formula_cycles(ctx: BuildContext, entities) -> None:

@@ -219,8 +219,16 @@ class BuildContext:
         expression, problems = self.checker.check(
             source, scope, template=template, template_file=template_file, many=many
         )
-        for message, hint in problems:
-            self.error(location, f"{what}: {message}", hint)
+        multiline = "\n" in source.strip()
+        for problem in problems:
+            if template_file:
+                where = Location(location.file, problem.line, 1)
+                self.error(where, f"{what}: {problem.message}", problem.hint)
+                continue
+            text = f"{what}: {problem.message}"
+            if multiline:
+                text += f" (line {problem.line} of the text)"
+            self.error(location, text, problem.hint)
         return expression
 
     def value(self, value, location: Location, scope: dict, what: str):
@@ -228,6 +236,15 @@ class BuildContext:
         if isinstance(value, str) and value.startswith("="):
             if value.startswith("=="):
                 return value[1:]
+            if "{{" in value or "{%" in value:
+                self.error(
+                    location,
+                    f"{what}: an expression starting with '=' is written without "
+                    "{{ }}",
+                    f"write '={value[1:].replace('{{', '').replace('}}', '').strip()}',"
+                    " or drop the '=' for templated text",
+                )
+                return None
             return self.expression(value[1:].strip(), location, scope, what)
         return value
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 from officina.definitions.schema_document import schema
@@ -28,9 +28,14 @@ _TYPE_WORDS = {
 
 
 @cache
-def _validator(kind: str) -> Draft202012Validator:
+def _validator(kind: str) -> Draft7Validator:
     whole = schema()
-    return Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": whole["$defs"]})
+    return Draft7Validator(
+        {
+            "allOf": [{"$ref": f"#/definitions/{kind}"}],
+            "definitions": whole["definitions"],
+        }
+    )
 
 
 def validate(document: Mapping, kind: str) -> list[Problem]:
@@ -38,7 +43,7 @@ def validate(document: Mapping, kind: str) -> list[Problem]:
     return validate_with(_validator(kind), document)
 
 
-def validate_with(validator: Draft202012Validator, document: Mapping) -> list[Problem]:
+def validate_with(validator: Draft7Validator, document: Mapping) -> list[Problem]:
     """Problems of `document` against any schema, explained the same way."""
     problems: list[Problem] = []
     for error in validator.iter_errors(document):

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from officina.definitions import language as lang
 
-SCHEMA_FILE = Path(__file__).parent / "schemas" / "officina.schema.json"
+SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMA_FILE = SCHEMAS / "officina.schema.json"
+PACK_SCHEMA_FILE = SCHEMAS / "pack.schema.json"
 SCHEMA_ID = "https://officina.dev/schemas/officina.schema.json"
 
 NAME_HINT = (
@@ -24,7 +26,7 @@ NAME_HINT = (
 
 
 def _ref(name: str) -> dict:
-    return {"$ref": f"#/$defs/{name}"}
+    return {"$ref": f"#/definitions/{name}"}
 
 
 def _object(properties: dict, required: tuple = (), **extra) -> dict:
@@ -61,6 +63,12 @@ def _definitions() -> dict:
         "pattern": lang.NAME_PATTERN,
         "maxLength": lang.NAME_MAX_LENGTH,
         "x-hint": NAME_HINT,
+    }
+    path = {
+        "type": "string",
+        "pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$",
+        "x-hint": "write a field name, or a path through references such as "
+        "'customer.email'",
     }
     label = {
         "x-hint": "write a text, or one text per language: {en: Order, zh: 订单}",
@@ -484,6 +492,7 @@ def _definitions() -> dict:
     }
     return {
         "name": name,
+        "path": path,
         "label": label,
         "expression": expression,
         "duration": duration,
@@ -568,14 +577,15 @@ def _definitions() -> dict:
                 "entity": _ref("name"),
                 "label": _ref("label"),
                 "type": {"enum": list(lang.VIEW_TYPES)},
-                "columns": _names(),
+                "columns": _list_of(_ref("path")),
                 "filters": _ref("filters"),
                 "sort": {"anyOf": [{"type": "string"}, _list_of({"type": "string"})]},
-                "group_by": _ref("name"),
+                "group_by": _ref("path"),
                 "page_size": {"type": "integer", "minimum": 1, "maximum": 500},
                 "roles": _names(),
                 "kanban": _object(
-                    {"by": _ref("name"), "card": _names()}, required=("by",)
+                    {"by": _ref("name"), "card": _list_of(_ref("path"))},
+                    required=("by",),
                 ),
                 "calendar": _object(
                     {"date": _ref("name"), "end": _ref("name")}, required=("date",)
@@ -647,19 +657,33 @@ def schema() -> dict:
             condition["not"] = {
                 "anyOf": [{"required": [k]} for k in lang.KINDS_WITH_ENTITY]
             }
-        branches.append({"if": condition, "then": {"$ref": f"#/$defs/{kind}"}})
+        branches.append({"if": condition, "then": {"$ref": f"#/definitions/{kind}"}})
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
         "title": "Officina definitions",
         "description": "One YAML document of an Officina pack or site: an entity, "
         "an extension of one, a role, a view, a report, a dashboard or seed data. "
-        "pack.yaml files follow #/$defs/pack.",
+        "pack.yaml files follow pack.schema.json.",
         "type": "object",
         "allOf": branches,
-        "$defs": definitions,
+        "definitions": definitions,
     }
 
 
-def schema_json() -> str:
-    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
+@cache
+def pack_schema() -> dict:
+    """The schema of pack.yaml files."""
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_ID.replace("officina.schema", "pack.schema"),
+        "title": "Officina pack manifest (pack.yaml)",
+        "allOf": [{"$ref": "#/definitions/pack"}],
+        "definitions": _definitions(),
+    }
+
+
+def schema_json(pack: bool = False) -> str:
+    """The schema as the JSON text shipped in `schemas/`."""
+    document = pack_schema() if pack else schema()
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

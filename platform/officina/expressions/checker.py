@@ -9,6 +9,7 @@ wrong comes back as (message, hint) pairs; nothing is evaluated.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from jinja2 import nodes
 from jinja2.exceptions import TemplateSyntaxError
@@ -52,8 +53,12 @@ _TEMPLATE_STATEMENTS = (
 _FILE_STATEMENTS = _TEMPLATE_STATEMENTS + (nodes.Block, nodes.Extends, nodes.Include)
 
 
-class _Report(Exception):
-    pass
+class ExpressionProblem(NamedTuple):
+    """What is wrong, how to fix it, and the line of the text it is on."""
+
+    message: str
+    hint: str = ""
+    line: int = 1
 
 
 class ExpressionChecker:
@@ -71,7 +76,7 @@ class ExpressionChecker:
         template: bool = False,
         template_file: bool = False,
         many: bool = False,
-    ) -> tuple[Expression | None, list[tuple[str, str]]]:
+    ) -> tuple[Expression | None, list[ExpressionProblem]]:
         """An `Expression` when `source` is sound, and the problems found.
 
         `many` allows the result to be many rows (`for_each: lines`).
@@ -113,7 +118,7 @@ class ExpressionChecker:
         return expression, []
 
 
-def _syntax(error: TemplateSyntaxError, source: str) -> tuple[str, str]:
+def _syntax(error: TemplateSyntaxError, source: str) -> ExpressionProblem:
     message = error.message or "syntax error"
     hint = "check the brackets and quotes; compare with '==', not '='"
     if (
@@ -125,8 +130,11 @@ def _syntax(error: TemplateSyntaxError, source: str) -> tuple[str, str]:
         hint = "a bracket or quote is not closed"
     if "{{" in source or "}}" in source:
         hint = "write the expression without {{ }}, e.g. price * quantity"
-    where = f" (line {error.lineno} of the text)" if "\n" in source else ""
-    return f"the expression '{_short(source)}' cannot be read: {message}{where}", hint
+    return ExpressionProblem(
+        f"the expression '{_short(source)}' cannot be read: {message}",
+        hint,
+        error.lineno or 1,
+    )
 
 
 def _short(source: str) -> str:
@@ -147,17 +155,20 @@ class _Run:
         self.checker = checker
         self.functions = checker.environment.functions
         self.scope = dict(scope)
-        self.problems: list[tuple[str, str]] = []
+        self.problems: list[ExpressionProblem] = []
+        self.line = 1
         self.reads: set[tuple[str, ...]] = set()
         self.locals: set[str] = set()
 
     def problem(self, message: str, hint: str = "") -> None:
-        if (message, hint) not in self.problems:
-            self.problems.append((message, hint))
+        problem = ExpressionProblem(message, hint, self.line)
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     # -- templated text -------------------------------------------------
     def statements(self, body, allowed) -> None:
         for node in body:
+            self.line = getattr(node, "lineno", None) or self.line
             if not isinstance(node, allowed):
                 kind = type(node).__name__.lower()
                 self.problem(
@@ -203,6 +214,7 @@ class _Run:
         return kind
 
     def infer(self, node) -> t.Type:  # noqa: C901 - one branch per node kind
+        self.line = getattr(node, "lineno", None) or self.line
         if isinstance(node, nodes.Const):
             return _const_type(node.value)
         if isinstance(node, nodes.TemplateData):
