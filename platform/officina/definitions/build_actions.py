@@ -392,9 +392,22 @@ def _notify(ctx, entity, value, location, scope, what):
         )
     }
     if "users" in value:
-        result["users"] = ctx.value(
+        users = ctx.value(
             value["users"], value.value_at("users"), scope, f"{what}, users"
         )
+        if isinstance(users, Expression) and not _gives_users(users.result):
+            ctx.error(
+                value.value_at("users"),
+                f"{what}: 'users' gives {t.describe(users.result)}, not users",
+                "name a reference to user, e.g. '=assigned_to' or '=created_by'",
+            )
+        elif users is not None and not isinstance(users, Expression):
+            ctx.error(
+                value.value_at("users"),
+                f"{what}: 'users' must be an expression starting with '='",
+                "e.g. users: '=created_by'",
+            )
+        result["users"] = users
     roles = names_list(value.get("roles"))
     for role in roles:
         if role not in ctx.roles:
@@ -403,6 +416,14 @@ def _notify(ctx, entity, value, location, scope, what):
         ctx.error(location, f"{what} says nobody to notify", "add 'roles:' or 'users:'")
     result["roles"] = roles
     return result
+
+
+def _gives_users(kind) -> bool:
+    if isinstance(kind, t.Record):
+        return kind.entity == "user"
+    if isinstance(kind, t.Column):
+        return _gives_users(kind.of)
+    return isinstance(kind, t.Value) and kind.kind in ("any", "list", "number")
 
 
 def _webhook(ctx, entity, value, location, scope, what):

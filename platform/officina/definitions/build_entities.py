@@ -15,6 +15,7 @@ from officina.definitions.model import (
     Option,
     Section,
     Tab,
+    Validation,
     frozen_map,
 )
 from officina.definitions.source import Mapping, Sequence
@@ -46,8 +47,12 @@ def check_field_name(ctx: BuildContext, entity: str, name, location) -> bool:
 def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
     name = raw["entity"]
     fields: dict[str, Field] = {}
-    if raw.get("number"):
-        check_number_format(ctx, raw["number"], raw.value_at("number"), "number")
+    number_format, number_label = _number(raw)
+    if number_format:
+        location = raw.value_at("number")
+        if isinstance(raw["number"], Mapping):
+            location = raw["number"].value_at("format")
+        check_number_format(ctx, number_format, location, "number")
         if "number" in (raw.get("fields") or {}):
             ctx.error(
                 raw["fields"].key_at("number"),
@@ -59,10 +64,10 @@ def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
             fields["number"] = Field(
                 name="number",
                 type="autonumber",
-                label=ctx.label(None, "number"),
+                label=ctx.label(number_label, "number"),
                 unique=True,
                 read_only=True,
-                format=raw["number"],
+                format=number_format,
                 max_length=64,
                 system=True,
                 source=raw,
@@ -101,7 +106,7 @@ def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
             fields[workflow.field] = Field(
                 name=workflow.field,
                 type="choice",
-                label=ctx.label(None, workflow.field),
+                label=workflow.label or ctx.label(None, workflow.field),
                 options=tuple(
                     Option(s.name, s.label, s.color) for s in workflow.states.values()
                 ),
@@ -144,6 +149,7 @@ def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
             )
     forms = _forms(ctx, name, raw.get("forms"), fields, workflow)
     rules = build_rules(ctx, name, raw.get("rules"))
+    validations = _validations(ctx, name, raw.get("validations"), fields)
     return Entity(
         name=name,
         label=ctx.label(raw.get("label"), name),
@@ -154,7 +160,7 @@ def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
         fields=frozen_map(fields),
         pack=pack,
         title_field=title_field,
-        number_format=raw.get("number"),
+        number_format=number_format,
         unique=unique,
         indexes=indexes,
         sort=sort,
@@ -162,9 +168,44 @@ def build_entity(ctx: BuildContext, raw: Mapping, pack: str) -> Entity:
         forms=frozen_map(forms),
         workflow=workflow,
         rules=frozen_map(rules),
+        validations=validations,
         parent=ctx.parents.get(name, (None,))[0],
         source=raw,
     )
+
+
+def _number(raw: Mapping) -> tuple[str | None, object]:
+    """The record number format and label: `number:` as text or a mapping."""
+    value = raw.get("number")
+    if isinstance(value, Mapping):
+        return value.get("format"), value.get("label")
+    return value, None
+
+
+def _validations(ctx, entity: str, raw, fields) -> tuple[Validation, ...]:
+    result = []
+    scope = ctx.scope(entity, old=True)
+    for index, item in enumerate(raw or ()):
+        what = f"validation {index + 1}"
+        check = ctx.expression(
+            item["check"], item.value_at("check"), scope, f"the check of {what}"
+        )
+        for field_name in names_list(item.get("fields")):
+            if field_name not in fields:
+                ctx.unknown(
+                    item.value_at("fields"),
+                    "field",
+                    field_name,
+                    fields,
+                    f"'fields' of {what}",
+                )
+        if check is not None:
+            result.append(
+                Validation(
+                    check, ctx.label(item["message"]), names_list(item.get("fields"))
+                )
+            )
+    return tuple(result)
 
 
 def _default_title(fields: dict[str, Field]) -> str:
@@ -282,11 +323,12 @@ def _tabs(ctx, spec: Mapping, fields, what) -> tuple[Tab, ...]:
                 tab.location, f"a tab of {what} needs either 'sections' or 'fields'"
             )
             continue
+        tab_columns = tab.get("columns", columns)
         if "fields" in tab:
-            sections = (_section(ctx, tab, fields, what, seen, columns),)
+            sections = (_section(ctx, tab, fields, what, seen, tab_columns),)
         else:
             sections = tuple(
-                _section(ctx, item, fields, what, seen, columns)
+                _section(ctx, item, fields, what, seen, tab_columns)
                 for item in tab["sections"]
             )
         tabs.append(Tab(ctx.label(tab.get("label")), sections))

@@ -7,10 +7,12 @@ import re
 
 from officina.definitions import language as lang
 from officina.definitions.context import BuildContext
+from officina.definitions.filters import build_filters
 from officina.definitions.model import Field, Label, Option
 from officina.definitions.source import Mapping
 from officina.errors import a, one_of, suggest
 from officina.expressions import Expression
+from officina.expressions import types as t
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
@@ -187,6 +189,11 @@ def build_field(
                 "emptied when the referenced record is deleted",
                 "use 'on_delete: restrict' or 'cascade'",
             )
+    filters = ()
+    if "filter" in spec and to in ctx.entity_names:
+        filters = build_filters(
+            ctx, to, spec["filter"], scope, f"the filter of '{name}'"
+        )
     if kind == "table":
         _table(ctx, entity, name, spec)
     if kind == "autonumber":
@@ -258,6 +265,7 @@ def build_field(
         max_size=max_size,
         accept=tuple(spec.get("accept") or ()),
         multiple=bool(spec.get("multiple")),
+        filter=filters,
         source=spec,
     )
 
@@ -360,6 +368,10 @@ def literal_problem(value, kind: str, options: tuple = ()) -> str:
 
 def _bound(ctx, entity, spec, key, kind, name):
     value = spec[key]
+    if isinstance(value, str) and value.startswith("="):
+        return ctx.value(
+            value, spec.value_at(key), ctx.scope(entity), f"'{key}' of '{name}'"
+        )
     if kind in lang.NUMERIC_TYPES:
         if isinstance(value, bool) or not isinstance(value, int | float):
             ctx.error(spec.value_at(key), f"'{key}' of '{name}' must be a number")
@@ -407,6 +419,18 @@ def _copy_from(ctx: BuildContext, entity: str, name: str, spec: Mapping):
             target_fields,
             f"copy_from of '{name}'",
             owner=target,
+        )
+        return None
+    source = target_fields.get(target_field) if target_fields else None
+    produced = getattr(source, "kind", None)
+    if isinstance(source, t.Record):
+        produced = "record"
+    if produced and value_mismatch(produced, spec.get("type", "")):
+        ctx.error(
+            location,
+            f"copy_from of '{name}': '{target}.{target_field}' holds "
+            f"{a(produced)} value, but '{name}' is {a(spec.get('type'))} field",
+            "copy from a field of the same kind",
         )
         return None
     return (reference, target_field)

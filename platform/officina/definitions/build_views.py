@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from officina.definitions import language as lang
-from officina.definitions.build_fields import literal_problem
 from officina.definitions.context import BuildContext, names_list
 from officina.definitions.filters import build_filters, resolve_path
 from officina.definitions.model import (
@@ -18,6 +17,7 @@ from officina.definitions.model import (
     Widget,
     frozen_map,
 )
+from officina.definitions.seed_values import check_record
 from officina.definitions.source import Mapping
 from officina.errors import a, one_of, suggest
 from officina.expressions import types as t
@@ -408,29 +408,9 @@ def build_seed(
     keys_seen: dict = {}
     for index, record in enumerate(records):
         location = records.item_at(index)
-        for field, value in record.items():
-            spec = entity.fields.get(field)
-            if spec is None:
-                ctx.unknown(
-                    record.key_at(field),
-                    "field",
-                    field,
-                    entity.fields,
-                    f"{what}, record {index + 1}",
-                )
-                continue
-            if spec.type in ("reference", "table", "attachment", "json"):
-                continue
-            problem = (
-                literal_problem(value, spec.type, spec.option_values)
-                if value is not None
-                else ""
-            )
-            if problem:
-                ctx.error(
-                    record.value_at(field),
-                    f"{what}, record {index + 1}: '{field}' {problem}",
-                )
+        check_record(
+            ctx, entities, entity, record, location, f"{what}, record {index + 1}"
+        )
         if key:
             identity = tuple(record.get(field) for field in key)
             if None in identity:
@@ -447,20 +427,6 @@ def build_seed(
                     f"{keys_seen[identity] + 1}",
                 )
             keys_seen[identity] = index
-        for field_name, field in entity.fields.items():
-            if (
-                field.required
-                and field_name not in record
-                and field.default is None
-                and field.formula is None
-                and not field.system
-                and field.type not in ("autonumber", "table")
-            ):
-                ctx.error(
-                    location,
-                    f"{what}, record {index + 1} lacks the required "
-                    f"field '{field_name}'",
-                )
     return Seed(
         entity=entity_name,
         key=key,

@@ -54,7 +54,12 @@ def build_workflow(ctx: BuildContext, entity: str, raw: Mapping) -> Workflow | N
     if initial in states and named <= set(states):
         _check_graph(ctx, initial, states, transitions, states_raw, raw_transitions)
     return Workflow(
-        field, initial, frozen_map(states), frozen_map(transitions), source=raw
+        field,
+        initial,
+        frozen_map(states),
+        frozen_map(transitions),
+        label=Label.of(raw.get("label")),
+        source=raw,
     )
 
 

@@ -250,7 +250,11 @@ class BuildContext:
 
     def text(self, value, location: Location, scope: dict, what: str):
         """Templated text ('Order {{ number }} shipped'), or a literal."""
-        if isinstance(value, str) and ("{{" in value or "{%" in value):
+        if (
+            isinstance(value, str)
+            and not value.startswith("=")
+            and ("{{" in value or "{%" in value)
+        ):
             return self.expression(value, location, scope, what, template=True)
         return self.value(value, location, scope, what)
 

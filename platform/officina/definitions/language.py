@@ -89,6 +89,7 @@ KEYS_FOR_TYPES = {
     "accept": {"attachment"},
     "multiple": {"attachment"},
     "formula": FORMULA_TYPES,
+    "filter": {"reference"},
     "copy_from": FORMULA_TYPES | {"reference", "choice", "json"},
 }
 
@@ -123,6 +124,7 @@ FIELD_KEYS = (
     "min_rows",
     "max_rows",
     "formula",
+    "filter",
     "format",
     "max_size",
     "accept",
@@ -145,6 +147,7 @@ EXTENDABLE_FIELD_KEYS = (
     "max",
     "min_length",
     "max_length",
+    "filter",
 )
 
 ON_DELETE = ("restrict", "cascade", "set_null")

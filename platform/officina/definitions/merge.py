@@ -21,7 +21,7 @@ _REPLACED = (
     "number",
     "sort",
 )
-_APPENDED = ("unique", "indexes", "search")
+_APPENDED = ("unique", "indexes", "search", "validations")
 
 
 def copy_mapping(base: Mapping) -> Mapping:
@@ -173,7 +173,7 @@ def _merge_workflow(
             )
             return base
         return over
-    result = merged(base, over, keys=("initial",))
+    result = merged(base, over, keys=("initial", "label"))
     for key in ("states", "transitions"):
         if key in over:
             result[key] = _merge_named(base.get(key), over[key])

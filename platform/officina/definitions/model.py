@@ -114,6 +114,7 @@ class Field:
     max_size: int | None = None
     accept: tuple[str, ...] = ()
     multiple: bool = False
+    filter: tuple = ()  # of Filter: which records a reference may point at
     system: bool = False
     source: Any = field(default=None, compare=False, repr=False)
 
@@ -218,7 +219,17 @@ class Workflow:
     initial: str
     states: Mapping[str, State]
     transitions: Mapping[str, Transition]
+    label: Label = Label(())
     source: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A rule every record must keep: `check` true, else `message` on `fields`."""
+
+    check: Expression
+    message: Label
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,6 +281,7 @@ class Entity:
     forms: Mapping[str, Form] = field(default_factory=lambda: EMPTY)
     workflow: Workflow | None = None
     rules: Mapping[str, Rule] = field(default_factory=lambda: EMPTY)
+    validations: tuple[Validation, ...] = ()
     parent: str | None = None  # set on child entities (rows of a table field)
     source: Any = field(default=None, compare=False, repr=False)
 

@@ -173,6 +173,7 @@ def _definitions() -> dict:
         "min_rows": {"type": "integer", "minimum": 0},
         "max_rows": {"type": "integer", "minimum": 1},
         "formula": _ref("expression"),
+        "filter": _ref("filters"),
         "format": {"type": "string"},
         "max_size": {
             "type": ["string", "integer"],
@@ -211,6 +212,7 @@ def _definitions() -> dict:
                 _object(
                     {
                         "label": _ref("label"),
+                        "columns": {"type": "integer", "minimum": 1, "maximum": 4},
                         "sections": _list_of(_ref("section"), minItems=1),
                         "fields": _names(),
                     },
@@ -259,6 +261,7 @@ def _definitions() -> dict:
     workflow = _object(
         {
             "field": _ref("name"),
+            "label": _ref("label"),
             "initial": _ref("name"),
             "states": {
                 "type": "object",
@@ -430,8 +433,15 @@ def _definitions() -> dict:
         "icon": {"type": "string"},
         "title_field": _ref("name"),
         "number": {
-            "type": "string",
-            "x-hint": "write a pattern such as 'ORD-{YYYY}-{#####}'",
+            "x-hint": "write a pattern such as 'ORD-{YYYY}-{#####}', or "
+            "{format: 'ORD-{YYYY}-{#####}', label: {en: Order number}}",
+            "anyOf": [
+                {"type": "string"},
+                _object(
+                    {"format": {"type": "string"}, "label": _ref("label")},
+                    required=("format",),
+                ),
+            ],
         },
         "unique": _list_of(names_or_name),
         "indexes": _list_of(names_or_name),
@@ -441,6 +451,16 @@ def _definitions() -> dict:
         "forms": {"type": "object", "additionalProperties": _ref("form")},
         "workflow": _ref("workflow"),
         "rules": {"type": "object", "additionalProperties": _ref("rule")},
+        "validations": _list_of(
+            _object(
+                {
+                    "check": _ref("expression"),
+                    "message": _ref("label"),
+                    "fields": _names(),
+                },
+                required=("check", "message"),
+            )
+        ),
     }
     # An extension patches what exists and adds what is new, so nothing in it
     # is required by the schema; the merged entity is checked as a whole.
