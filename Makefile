@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/officina demo
 
+# The whole suite runs twice: on SQLite, then on a throw-away PostgreSQL.
 test: $(VENV)/.installed lint
 	$(BIN)/python -m pytest
+	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check platform tests bench

@@ -3,7 +3,9 @@ them, and the command line runner."""
 
 from __future__ import annotations
 
+import os
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,28 @@ def load_files(make_pack):
 @pytest.fixture(name="pack_layer")
 def pack_layer_fixture():
     return pack_layer
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh, empty database for one test: a SQLite file, or (when
+    OFFICINA_TEST_DATABASE_URL names a PostgreSQL server) a schema of its own
+    in that database, dropped afterwards."""
+    base = os.environ.get("OFFICINA_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""The audit trail: every create, update, delete, transition and adjustment,
+append-only, with who, when, and each changed field's old and new value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from sqlalchemy import Connection, Table, select
+
+from officina.schema.tables import AUDIT, USERS
+
+
+def jsonable(value):
+    """A value as it is kept in the audit trail's JSON."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def diff(old: dict, new: dict, fields) -> dict:
+    """{field: [old, new]} for the fields whose value changed."""
+    changes = {}
+    for name in fields:
+        before, after = old.get(name), new.get(name)
+        if before != after and name in new:
+            changes[name] = [jsonable(before), jsonable(after)]
+    return changes
+
+
+def record_entry(
+    connection: Connection,
+    tables,
+    *,
+    entity: str,
+    record_id: int,
+    action: str,
+    changes: dict,
+    version: int,
+    user_id,
+    at,
+    comment: str | None = None,
+) -> None:
+    audit: Table = tables[AUDIT]
+    connection.execute(
+        audit.insert().values(
+            entity=entity,
+            record_id=record_id,
+            action=action,
+            changes=json.loads(json.dumps(changes)),
+            version=version,
+            user_id=user_id,
+            at=at,
+            comment=comment,
+        )
+    )
+
+
+def history(connection: Connection, tables, entity: str, record_id: int) -> list[dict]:
+    """The audit entries of one record, oldest first, with the user's name."""
+    audit: Table = tables[AUDIT]
+    users: Table = tables[USERS]
+    rows = connection.execute(
+        select(audit, users.c.name.label("user_name"))
+        .select_from(audit.outerjoin(users, users.c.id == audit.c.user_id))
+        .where(audit.c.entity == entity, audit.c.record_id == record_id)
+        .order_by(audit.c.id)
+    ).mappings()
+    return [dict(row) for row in rows]

@@ -1,0 +1,801 @@
+"""The records service: the one way every channel writes a record.
+
+A write runs, in this order and in one transaction: the permission check,
+defaults, `copy_from` values, formulas (child rows first, then the record's
+own, including aggregates over the rows), validation of everything at once,
+the write of the record and its child rows, the audit entry, and the rule
+triggers. Forms, the API, rules, imports, the CLI and workflow transitions
+all come through here; none writes a table itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import cached_property
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from officina.database import WRITE
+from officina.definitions import Definitions
+from officina.definitions.model import Entity
+from officina.records import audit
+from officina.records.coercion import coerce
+from officina.records.compute import (
+    apply_copies,
+    apply_defaults,
+    apply_formulas,
+    formula_order,
+)
+from officina.records.context import RecordCache, record_context
+from officina.records.errors import (
+    PermissionDenied,
+    Problems,
+    RecordConflict,
+    RecordInvalid,
+    RecordNotFound,
+)
+from officina.records.numbering import next_number
+from officina.records.validation import (
+    check_fields,
+    check_rows_count,
+    check_unique,
+    check_validations,
+    missing_references,
+)
+from officina.schema.tables import AUDIT, COUNTERS, USERS, Schema
+
+SYSTEM_COLUMNS = (
+    "id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "version",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: a user (id, name, roles) or the system itself."""
+
+    id: int | None = None
+    name: str = "system"
+    roles: tuple[str, ...] = ()
+    language: str = "en"
+    system: bool = False
+
+    def as_context(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "roles": list(self.roles),
+            "language": self.language,
+        }
+
+
+SYSTEM = Actor(system=True)
+
+
+@dataclass(frozen=True)
+class WriteEvent:
+    """What a rule trigger receives after a write, inside the transaction."""
+
+    action: str  # create, update, delete
+    entity: str
+    record_id: int
+    old: dict | None
+    new: dict | None
+    actor: Actor
+    transaction: Transaction
+
+
+PermissionCheck = Callable[..., None]
+Trigger = Callable[[WriteEvent], None]
+
+
+@dataclass
+class Hooks:
+    """Where other layers plug in: permission checks (the auth layer) and
+    triggers after each write (the rules engine)."""
+
+    permission_checks: list[PermissionCheck] = dataclass_field(default_factory=list)
+    after_write: list[Trigger] = dataclass_field(default_factory=list)
+
+
+class RecordsService:
+    """Create, update, delete, read and list records of any entity."""
+
+    def __init__(
+        self,
+        definitions: Definitions,
+        schema: Schema,
+        engine: Engine,
+        hooks: Hooks | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ):
+        self.definitions = definitions
+        self.schema = schema
+        self.engine = engine
+        self.hooks = hooks or Hooks()
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._formula_orders: dict[str, list] = {}
+
+    # -- transactions -----------------------------------------------------
+    @contextmanager
+    def transaction(self, actor: Actor = SYSTEM) -> Iterator[Transaction]:
+        """One write transaction; several writes inside it commit together."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{WRITE: True})
+            with connection.begin():
+                yield Transaction(self, connection, actor, self.clock())
+
+    def create(self, entity: str, values: dict, *, actor: Actor = SYSTEM) -> dict:
+        with self.transaction(actor) as transaction:
+            return transaction.create(entity, values)
+
+    def update(
+        self,
+        entity: str,
+        record_id,
+        values: dict,
+        *,
+        version: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> dict:
+        with self.transaction(actor) as transaction:
+            return transaction.update(entity, record_id, values, version=version)
+
+    def delete(
+        self,
+        entity: str,
+        record_id,
+        *,
+        version: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> None:
+        with self.transaction(actor) as transaction:
+            transaction.delete(entity, record_id, version=version)
+
+    def get(self, entity: str, record_id, *, actor: Actor = SYSTEM) -> dict:
+        with self.engine.connect() as connection:
+            return Reader(self, connection).get(entity, record_id)
+
+    def history(self, entity: str, record_id) -> list[dict]:
+        with self.engine.connect() as connection:
+            return audit.history(
+                connection, self.schema.metadata.tables, entity, record_id
+            )
+
+    def formula_order(self, entity: Entity) -> list:
+        order = self._formula_orders.get(entity.name)
+        if order is None:
+            order = self._formula_orders[entity.name] = formula_order(entity)
+        return order
+
+    @cached_property
+    def counters(self):
+        return self.schema.metadata.tables[COUNTERS]
+
+
+class Reader:
+    """Reads records with their child rows."""
+
+    def __init__(self, service: RecordsService, connection: Connection):
+        self.service = service
+        self.connection = connection
+
+    def get(self, entity_name: str, record_id, *, lock: bool = False) -> dict:
+        entity = self.service.definitions.entities[entity_name]
+        table = self.service.schema.table(entity_name)
+        query = select(table).where(table.c.id == record_id)
+        if lock and self.connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.connection.execute(query).mappings().first()
+        if row is None:
+            raise RecordNotFound(entity_name, record_id)
+        record = dict(row)
+        for name, field in entity.fields.items():
+            if field.type == "table":
+                record[name] = self.rows(field.of, record_id)
+        return record
+
+    def rows(self, child: str, parent_id) -> list[dict]:
+        table = self.service.schema.table(child)
+        result = self.connection.execute(
+            select(table)
+            .where(table.c.parent_id == parent_id)
+            .order_by(table.c.row_order, table.c.id)
+        ).mappings()
+        return [dict(row) for row in result]
+
+
+class Transaction:
+    """Writes inside one database transaction, by one actor."""
+
+    def __init__(
+        self,
+        service: RecordsService,
+        connection: Connection,
+        actor: Actor,
+        now: dt.datetime,
+    ):
+        self.service = service
+        self.connection = connection
+        self.actor = actor
+        self.now = now
+        self.definitions = service.definitions
+        self.schema = service.schema
+        self.cache = RecordCache(connection, service.definitions, service.schema)
+        self.reader = Reader(service, connection)
+
+    # -- public -----------------------------------------------------------
+    def create(self, entity_name: str, values: dict) -> dict:
+        entity = self._entity(entity_name)
+        self._permit("create", entity, None, values)
+        problems = Problems()
+        record, given, rows = self._incoming(entity, values, problems, creating=True)
+        if entity.workflow:
+            record[entity.workflow.field] = entity.workflow.initial
+        self._complete(entity, record, given, set(given), rows, None, problems)
+        if problems:
+            raise RecordInvalid(entity.name, problems)
+        return self._insert(entity, record, rows)
+
+    def update(
+        self, entity_name: str, record_id, values: dict, *, version: int | None = None
+    ) -> dict:
+        entity = self._entity(entity_name)
+        current = self.reader.get(entity.name, record_id, lock=True)
+        if version is not None and int(version) != current["version"]:
+            raise self._conflict(entity, current, int(version))
+        self._permit("update", entity, current, values)
+        problems = Problems()
+        changes, given, rows = self._incoming(entity, values, problems, creating=False)
+        tables = {name for name, f in entity.fields.items() if f.type == "table"}
+        record = {k: v for k, v in current.items() if k not in tables}
+        record.update(changes)
+        all_rows = {
+            name: current.get(name, [])
+            for name, field in entity.fields.items()
+            if field.type == "table"
+        }
+        all_rows.update(rows)
+        changed = {name for name in given if current.get(name) != record.get(name)}
+        self._complete(entity, record, given, changed, all_rows, current, problems)
+        if problems:
+            raise RecordInvalid(entity.name, problems)
+        return self._update(entity, current, record, all_rows)
+
+    def delete(
+        self, entity_name: str, record_id, *, version: int | None = None
+    ) -> None:
+        entity = self._entity(entity_name)
+        current = self.reader.get(entity.name, record_id, lock=True)
+        if version is not None and int(version) != current["version"]:
+            raise self._conflict(entity, current, int(version))
+        self._permit("delete", entity, current, None)
+        table = self.schema.table(entity.name)
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(table.delete().where(table.c.id == record_id))
+        except IntegrityError:
+            raise RecordInvalid(entity.name, self._still_referenced(entity)) from None
+        changes = {
+            name: [audit.jsonable(value), None]
+            for name, value in current.items()
+            if name not in SYSTEM_COLUMNS and value is not None
+        }
+        self._audit(entity, record_id, "delete", changes, current["version"])
+        self._trigger("delete", entity, record_id, current, None)
+
+    def get(self, entity_name: str, record_id) -> dict:
+        return self.reader.get(entity_name, record_id)
+
+    # -- steps ------------------------------------------------------------
+    def _entity(self, name: str) -> Entity:
+        entity = self.definitions.entities.get(name)
+        if entity is None or entity.is_child:
+            raise (
+                RecordNotFound(name, "?")
+                if entity is None
+                else PermissionDenied(
+                    f"rows of {name} are written through their {entity.parent}"
+                )
+            )
+        return entity
+
+    def _permit(self, action: str, entity: Entity, record, values) -> None:
+        for check in self.service.hooks.permission_checks:
+            check(
+                actor=self.actor,
+                action=action,
+                entity=entity,
+                record=record,
+                values=values,
+            )
+
+    def _incoming(
+        self, entity: Entity, values: dict, problems: Problems, *, creating: bool
+    ) -> tuple[dict, set[str], dict[str, list[dict]]]:
+        """Given values converted to field types; problems for the rest."""
+        record: dict = {}
+        rows: dict[str, list[dict]] = {}
+        if not isinstance(values, dict):
+            problems.add(None, "the values must be given as field: value pairs")
+            return record, set(), rows
+        workflow_field = entity.workflow.field if entity.workflow else None
+        for name, value in values.items():
+            field = entity.fields.get(name)
+            if name in SYSTEM_COLUMNS:
+                continue  # kept by the system; ignored when sent back
+            if field is None:
+                problems.add(name, "is not a field of " + entity.label.get())
+                continue
+            if name == workflow_field:
+                if not creating and value is not None:
+                    problems.add(name, "changes only through a transition")
+                continue
+            if field.type == "table":
+                rows[name] = self._incoming_rows(entity, field, value, problems)
+                continue
+            if (field.formula is not None or field.type == "autonumber") and not (
+                self.actor.system and field.type == "autonumber"
+            ):
+                continue  # computed by Officina: a value sent back is ignored
+            if field.read_only and not self.actor.system:
+                problems.add(name, "is read-only")
+                continue
+            try:
+                record[name] = coerce(field, value)
+            except ValueError as error:
+                problems.add(name, str(error))
+        return record, set(record), rows
+
+    def _incoming_rows(self, entity: Entity, field, value, problems: Problems):
+        child = self.definitions.entities[field.of]
+        if not isinstance(value, list):
+            problems.add(field.name, "must be a list of rows")
+            return []
+        result = []
+        for index, row in enumerate(value):
+            if not isinstance(row, dict):
+                problems.add_row(field.name, index, None, "must be field: value pairs")
+                continue
+            converted: dict = {"id": row.get("id")}
+            for name, item in row.items():
+                if name in ("id", "parent_id", "row_order", *SYSTEM_COLUMNS):
+                    continue
+                column = child.fields.get(name)
+                if column is None:
+                    problems.add_row(
+                        field.name,
+                        index,
+                        name,
+                        "is not a field of " + child.label.get(),
+                    )
+                    continue
+                if column.formula is not None:
+                    continue
+                try:
+                    converted[name] = coerce(column, item)
+                except ValueError as error:
+                    problems.add_row(field.name, index, name, str(error))
+            converted["_given"] = {k for k in converted if k not in ("id", "_given")}
+            result.append(converted)
+        return result
+
+    def _complete(
+        self,
+        entity: Entity,
+        record: dict,
+        given: set[str],
+        changed: set[str],
+        rows: dict[str, list[dict]],
+        current,
+        problems: Problems,
+    ) -> None:
+        """Defaults, copies, formulas and validation, child rows first."""
+        user = self.actor.as_context() if self.actor.id is not None else None
+        language = self.actor.language
+
+        def context_for():
+            return record_context(self.cache, entity.name, record, rows=rows, user=user)
+
+        if current is None:
+            apply_defaults(entity, record, given, context_for)
+        apply_copies(
+            entity,
+            record,
+            given,
+            changed | (given if current is None else set()),
+            self.cache,
+        )
+        old_rows = {
+            name: {row["id"]: row for row in (current or {}).get(name, [])}
+            for name in rows
+        }
+        for table_name, table_rows in rows.items():
+            field = entity.fields[table_name]
+            child = self.definitions.entities[field.of]
+            for index, row in enumerate(table_rows):
+                self._complete_row(
+                    child,
+                    table_name,
+                    index,
+                    row,
+                    record,
+                    old_rows[table_name],
+                    user,
+                    problems,
+                    language,
+                )
+        try:
+            apply_formulas(self.service.formula_order(entity), record, context_for)
+        except Exception as error:  # noqa: BLE001 - reported, never a traceback
+            problems.add(None, f"a formula could not be computed: {error}")
+
+        def report(name, message):
+            problems.add(name, message)
+
+        check_fields(entity, record, context_for, report)
+        check_rows_count(entity, rows, report)
+        check_validations(entity, context_for, language, report)
+        table = self.schema.table(entity.name)
+        record_id = current["id"] if current else None
+        check_unique(
+            self.connection,
+            table,
+            entity,
+            record,
+            record_id,
+            changed | (set(record) if current is None else set()),
+            report,
+        )
+        self._check_references(entity, record, rows, problems)
+
+    def _complete_row(
+        self,
+        child: Entity,
+        table_name: str,
+        index: int,
+        row: dict,
+        parent: dict,
+        old_rows: dict,
+        user,
+        problems: Problems,
+        language: str,
+    ) -> None:
+        given = row.pop("_given", set())
+        old = old_rows.get(row.get("id"))
+        if row.get("id") is not None and old is None:
+            problems.add_row(table_name, index, "id", "is not a row of this record")
+            return
+        if old is not None:
+            merged = {k: v for k, v in old.items()}
+            merged.update({k: row[k] for k in given})
+            row.clear()
+            row.update(merged)
+        changed = {
+            name for name in given if old is None or old.get(name) != row.get(name)
+        }
+
+        def context_for():
+            return record_context(self.cache, child.name, row, parent=parent, user=user)
+
+        if old is None:
+            apply_defaults(child, row, given, context_for)
+        apply_copies(child, row, given, changed if old else given | changed, self.cache)
+        try:
+            apply_formulas(self.service.formula_order(child), row, context_for)
+        except Exception as error:  # noqa: BLE001
+            problems.add_row(
+                table_name, index, None, f"a formula could not be computed: {error}"
+            )
+
+        def report(name, message):
+            problems.add_row(table_name, index, name, message)
+
+        check_fields(child, row, context_for, report)
+        check_validations(child, context_for, language, report)
+
+    def _check_references(self, entity: Entity, record: dict, rows, problems) -> None:
+        wanted: dict[str, set] = {}
+        places: list[tuple[str, object, str | None, int | None, str]] = []
+
+        def want(model: Entity, values: dict, table: str | None, index: int | None):
+            for name, field in model.fields.items():
+                if field.type == "reference" and values.get(name) is not None:
+                    wanted.setdefault(field.to, set()).add(values[name])
+                    places.append((field.to, values[name], table, index, name))
+
+        want(entity, record, None, None)
+        for table_name, table_rows in rows.items():
+            child = self.definitions.entities[entity.fields[table_name].of]
+            for index, row in enumerate(table_rows):
+                want(child, row, table_name, index)
+        missing = missing_references(self.connection, self.schema, wanted)
+        for target, value, table, index, name in places:
+            if value in missing.get(target, ()):
+                label = (
+                    self.definitions.entities[target].label.get()
+                    if target in self.definitions.entities
+                    else target
+                )
+                message = f"there is no {label} with id {value}"
+                if table is None:
+                    problems.add(name, message)
+                else:
+                    problems.add_row(table, index, name, message)
+
+    # -- writing ------------------------------------------------------------
+    def _stored(self, entity: Entity, values: dict) -> dict:
+        table = self.schema.table(entity.name)
+        return {k: v for k, v in values.items() if k in table.c and k != "id"}
+
+    def _insert(self, entity: Entity, record: dict, rows) -> dict:
+        table = self.schema.table(entity.name)
+        number = entity.fields.get("number")
+        if (
+            number is not None
+            and number.system
+            and number.format
+            and not record.get("number")
+        ):
+            record["number"] = next_number(
+                self.service.engine,
+                self.connection,
+                self.service.counters,
+                f"{entity.name}.number",
+                number.format,
+                self.now,
+            )
+        for name, field in entity.fields.items():
+            if field.type == "autonumber" and not field.system and not record.get(name):
+                record[name] = next_number(
+                    self.service.engine,
+                    self.connection,
+                    self.service.counters,
+                    f"{entity.name}.{name}",
+                    field.format,
+                    self.now,
+                )
+        stamp = {
+            "created_at": self.now,
+            "updated_at": self.now,
+            "created_by": self.actor.id,
+            "updated_by": self.actor.id,
+            "version": 1,
+        }
+        values = {**self._stored(entity, record), **stamp}
+        try:
+            with self.connection.begin_nested():
+                record_id = self.connection.execute(
+                    table.insert().values(**values).returning(table.c.id)
+                ).scalar_one()
+                self._write_rows(entity, record_id, rows, {})
+        except IntegrityError as error:
+            raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
+        changes = {
+            name: [None, audit.jsonable(value)]
+            for name, value in values.items()
+            if value is not None and name not in SYSTEM_COLUMNS
+        }
+        for table_name, table_rows in rows.items():
+            changes[table_name] = {"added": [_row_summary(row) for row in table_rows]}
+        self._audit(entity, record_id, "create", changes, 1)
+        new = self.reader.get(entity.name, record_id)
+        self._trigger("create", entity, record_id, None, new)
+        return new
+
+    def _update(self, entity: Entity, current: dict, record: dict, all_rows):
+        table = self.schema.table(entity.name)
+        stored = self._stored(entity, record)
+        changes = audit.diff(
+            current, stored, [k for k in stored if k not in SYSTEM_COLUMNS]
+        )
+        row_changes = {}
+        rows = {}
+        for table_name, table_rows in all_rows.items():
+            difference = _rows_diff(current.get(table_name, []), table_rows)
+            if any(difference.values()):
+                row_changes[table_name] = difference
+                rows[table_name] = table_rows
+        if not changes and not row_changes:
+            return current
+        version = current["version"] + 1
+        values = {
+            **{k: stored[k] for k in changes},
+            "updated_at": self.now,
+            "updated_by": self.actor.id,
+            "version": version,
+        }
+        try:
+            with self.connection.begin_nested():
+                result = self.connection.execute(
+                    table.update()
+                    .where(
+                        table.c.id == current["id"],
+                        table.c.version == current["version"],
+                    )
+                    .values(**values)
+                )
+                if result.rowcount != 1:
+                    raise self._conflict(entity, current, current["version"])
+                self._write_rows(
+                    entity,
+                    current["id"],
+                    rows,
+                    {name: current.get(name, []) for name in rows},
+                )
+        except IntegrityError as error:
+            raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
+        changes.update(row_changes)
+        self._audit(entity, current["id"], "update", changes, version)
+        new = self.reader.get(entity.name, current["id"])
+        self._trigger("update", entity, current["id"], current, new)
+        return new
+
+    def _write_rows(self, entity: Entity, record_id, rows, old_rows) -> None:
+        for table_name, table_rows in rows.items():
+            child = self.definitions.entities[entity.fields[table_name].of]
+            table = self.schema.table(child.name)
+            kept = {row["id"] for row in table_rows if row.get("id") is not None}
+            removed = [
+                row["id"]
+                for row in old_rows.get(table_name, [])
+                if row["id"] not in kept
+            ]
+            if removed:
+                self.connection.execute(table.delete().where(table.c.id.in_(removed)))
+            before = {row["id"]: row for row in old_rows.get(table_name, [])}
+            for order, row in enumerate(table_rows):
+                values = self._stored(child, row)
+                previous = before.get(row.get("id"))
+                if (
+                    previous is not None
+                    and previous.get("row_order") == order
+                    and all(previous.get(k) == v for k, v in values.items())
+                ):
+                    continue  # unchanged row
+                values.update(
+                    row_order=order,
+                    parent_id=record_id,
+                    updated_at=self.now,
+                    updated_by=self.actor.id,
+                )
+                if row.get("id") is None:
+                    values.update(
+                        created_at=self.now, created_by=self.actor.id, version=1
+                    )
+                    row["id"] = self.connection.execute(
+                        table.insert().values(**values).returning(table.c.id)
+                    ).scalar_one()
+                else:
+                    values.pop("created_at", None)
+                    values.pop("created_by", None)
+                    values["version"] = row.get("version", 1) + 1
+                    self.connection.execute(
+                        table.update().where(table.c.id == row["id"]).values(**values)
+                    )
+
+    def _audit(
+        self,
+        entity: Entity,
+        record_id,
+        action: str,
+        changes: dict,
+        version: int,
+        comment: str | None = None,
+    ) -> None:
+        audit.record_entry(
+            self.connection,
+            self.schema.metadata.tables,
+            entity=entity.name,
+            record_id=record_id,
+            action=action,
+            changes=changes,
+            version=version,
+            user_id=self.actor.id,
+            at=self.now,
+            comment=comment,
+        )
+
+    def _trigger(self, action: str, entity: Entity, record_id, old, new) -> None:
+        event = WriteEvent(action, entity.name, record_id, old, new, self.actor, self)
+        for trigger in self.service.hooks.after_write:
+            trigger(event)
+
+    # -- refusals ------------------------------------------------------------
+    def _conflict(self, entity: Entity, current: dict, expected: int) -> RecordConflict:
+        audit_table = self.schema.metadata.tables[AUDIT]
+        users = self.schema.metadata.tables[USERS]
+        last = self.connection.execute(
+            select(audit_table.c.at, users.c.name)
+            .select_from(
+                audit_table.outerjoin(users, users.c.id == audit_table.c.user_id)
+            )
+            .where(
+                audit_table.c.entity == entity.name,
+                audit_table.c.record_id == current["id"],
+            )
+            .order_by(audit_table.c.id.desc())
+            .limit(1)
+        ).first()
+        changed_at, changed_by = (
+            (last[0], last[1] or "the system") if last else (None, None)
+        )
+        return RecordConflict(
+            entity.name,
+            current["id"],
+            expected,
+            current["version"],
+            changed_by,
+            changed_at,
+        )
+
+    def _integrity(self, entity: Entity, error: IntegrityError) -> Problems:
+        """A constraint the checks above could not see coming (a race)."""
+        problems = Problems()
+        text = str(error.orig).lower()
+        for field in entity.fields.values():
+            if field.unique and field.name in text:
+                problems.add(field.name, "is already used by another record")
+                return problems
+        problems.add(None, "another change got there first; please try again")
+        return problems
+
+    def _still_referenced(self, entity: Entity) -> Problems:
+        problems = Problems()
+        referrers = [
+            f"{other.label.get()} ({field.name})"
+            for other in self.definitions.entities.values()
+            for field in other.fields.values()
+            if field.type == "reference"
+            and field.to == entity.name
+            and field.on_delete == "restrict"
+        ]
+        problems.add(
+            None,
+            f"this {entity.label.get()} is still used by other records"
+            + (f": {', '.join(referrers)}" if referrers else ""),
+        )
+        return problems
+
+
+def _row_summary(row: dict) -> dict:
+    return {
+        k: audit.jsonable(v)
+        for k, v in row.items()
+        if k not in ("_given", *SYSTEM_COLUMNS) and v is not None
+    }
+
+
+def _rows_diff(old_rows: list[dict], new_rows: list[dict]) -> dict:
+    old = {row["id"]: row for row in old_rows}
+    added, changed = [], []
+    kept = set()
+    for row in new_rows:
+        if row.get("id") is None or row["id"] not in old:
+            added.append(_row_summary(row))
+            continue
+        kept.add(row["id"])
+        before = old[row["id"]]
+        fields = [
+            k
+            for k in row
+            if k not in ("_given", "parent_id", "row_order", *SYSTEM_COLUMNS)
+        ]
+        difference = audit.diff(before, row, fields)
+        if difference:
+            changed.append({"id": row["id"], **difference})
+    removed = [
+        _row_summary(row) | {"id": row["id"]}
+        for row in old_rows
+        if row["id"] not in kept
+    ]
+    return {"added": added, "changed": changed, "removed": removed}

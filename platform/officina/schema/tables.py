@@ -1,0 +1,258 @@
+"""The database tables of a set of definitions, as SQLAlchemy Core metadata.
+
+Every entity is a real table: typed columns, a primary key, foreign keys with
+the declared on-delete behaviour, unique constraints and indexes. Child
+entities (rows of a table field) carry their parent's key and a row order.
+Officina's own tables (users, audit trail, counters, applied migrations)
+share the same metadata and start with `officina_`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from officina.definitions import Definitions
+from officina.definitions.model import Entity, Field
+from officina.schema.column_types import UTCDateTime, column_type
+
+ID = BigInteger().with_variant(Integer(), "sqlite")
+MAX_IDENTIFIER = 63  # PostgreSQL's limit; SQLite has none
+ARCHIVE_PREFIX = "_archived_"
+SYSTEM_PREFIX = "officina_"
+USERS = "officina_user"
+AUDIT = "officina_audit"
+COUNTERS = "officina_counter"
+MIGRATIONS = "officina_migration"
+
+_ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
+
+
+def constraint_name(kind: str, table: str, columns) -> str:
+    """A deterministic name within PostgreSQL's 63 characters."""
+    name = f"{kind}_{table}_{'_'.join(columns)}"
+    if len(name) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The tables of one definitions version; built once and shared."""
+
+    metadata: MetaData
+    tables: MappingProxyType  # entity name -> Table
+    definitions_version: str
+
+    def table(self, entity: str) -> Table:
+        return self.tables[entity]
+
+
+def build_schema(definitions: Definitions) -> Schema:
+    metadata = MetaData()
+    _system_tables(metadata)
+    tables = {}
+    # Parents before children and referenced tables before referring ones do
+    # not matter to SQLAlchemy: foreign keys are resolved by name.
+    for entity in definitions.entities.values():
+        tables[entity.name] = _entity_table(metadata, entity, definitions)
+    return Schema(metadata, MappingProxyType(tables), definitions.version)
+
+
+def _entity_table(
+    metadata: MetaData, entity: Entity, definitions: Definitions
+) -> Table:
+    name = entity.name
+    columns: list = [
+        Column("id", ID, primary_key=True, autoincrement=True),
+    ]
+    if entity.parent:
+        columns.append(
+            Column(
+                "parent_id",
+                ID,
+                ForeignKey(
+                    f"{entity.parent}.id",
+                    ondelete="CASCADE",
+                    name=constraint_name("fk", name, ["parent_id"]),
+                ),
+                nullable=False,
+            )
+        )
+        columns.append(Column("row_order", Integer, nullable=False, default=0))
+    for field in entity.fields.values():
+        if field.stored:
+            columns.append(field_column(name, field))
+    columns += [
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column(
+            "created_by",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="SET NULL",
+                name=constraint_name("fk", name, ["created_by"]),
+            ),
+        ),
+        Column("updated_at", UTCDateTime(), nullable=False),
+        Column(
+            "updated_by",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="SET NULL",
+                name=constraint_name("fk", name, ["updated_by"]),
+            ),
+        ),
+        Column("version", Integer, nullable=False, default=1),
+    ]
+    table = Table(name, metadata, *columns)
+    for field in entity.fields.values():
+        if field.unique and field.stored:
+            table.append_constraint(
+                UniqueConstraint(
+                    field.name, name=constraint_name("uq", name, [field.name])
+                )
+            )
+    for combination in entity.unique:
+        table.append_constraint(
+            UniqueConstraint(
+                *combination, name=constraint_name("uq", name, combination)
+            )
+        )
+    for columns_indexed in index_columns(entity):
+        Index(
+            constraint_name("ix", name, columns_indexed),
+            *[table.c[c] for c in columns_indexed],
+        )
+    return table
+
+
+def field_column(table: str, field: Field) -> Column:
+    """The column of one stored field."""
+    arguments = []
+    if field.type == "reference":
+        target = USERS if field.to == "user" else field.to
+        arguments.append(
+            ForeignKey(
+                f"{target}.id",
+                ondelete=_ON_DELETE.get(field.on_delete or "restrict"),
+                name=constraint_name("fk", table, [field.name]),
+            )
+        )
+    # Required fields are NOT NULL in the database too, unless the records
+    # service may leave them empty for a while (conditional or computed).
+    nullable = not (
+        field.system
+        or (field.required and field.required_when is None and field.formula is None)
+    )
+    if field.type == "reference" and field.on_delete == "set_null":
+        nullable = True
+    return Column(
+        field.name,
+        ID if field.type == "reference" else column_type(field),
+        *arguments,
+        nullable=nullable,
+    )
+
+
+def index_columns(entity: Entity) -> list[tuple[str, ...]]:
+    """Indexes: declared ones, references, searched and sorted fields, state.
+
+    Columns already leading a unique constraint are indexed by it.
+    """
+    wanted: list[tuple[str, ...]] = []
+    unique_leads = {c[0] for c in entity.unique} | {
+        f.name for f in entity.fields.values() if f.unique
+    }
+
+    def add(columns: tuple[str, ...]):
+        if (
+            columns
+            and columns not in wanted
+            and not (len(columns) == 1 and columns[0] in unique_leads)
+        ):
+            wanted.append(columns)
+
+    for columns in entity.indexes:
+        add(tuple(columns))
+    if entity.parent:
+        add(("parent_id", "row_order"))
+    for field in entity.fields.values():
+        if not field.stored:
+            continue
+        if field.index or field.type == "reference":
+            add((field.name,))
+    if entity.workflow:
+        add((entity.workflow.field,))
+    sort = tuple(key.lstrip("-+") for key in entity.sort)
+    if sort and sort != ("created_at",):
+        add(sort)
+    add(("created_at",))
+    for name in entity.search:
+        add((name,))
+    return wanted
+
+
+def _system_tables(metadata: MetaData) -> None:
+    Table(
+        USERS,
+        metadata,
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("email", String(254), nullable=False, unique=True),
+        Column("name", String(200), nullable=False),
+        Column("password_hash", String(255)),
+        Column("language", String(16), nullable=False, default="en"),
+        Column("roles", JSON, nullable=False, default=list),
+        Column(
+            "active", Boolean(create_constraint=False), nullable=False, default=True
+        ),
+        Column("created_at", UTCDateTime(), nullable=False),
+    )
+    Table(
+        AUDIT,
+        metadata,
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("entity", String(64), nullable=False),
+        Column("record_id", BigInteger, nullable=False),
+        Column("action", String(32), nullable=False),
+        Column("changes", JSON, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("user_id", BigInteger),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("comment", Text),
+        Index("ix_officina_audit_record", "entity", "record_id", "id"),
+        Index("ix_officina_audit_at", "at"),
+    )
+    Table(
+        COUNTERS,
+        metadata,
+        Column("name", String(128), primary_key=True),
+        Column("value", BigInteger, nullable=False),
+    )
+    Table(
+        MIGRATIONS,
+        metadata,
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("applied_at", UTCDateTime(), nullable=False),
+        Column("definitions_version", String(64), nullable=False),
+        Column("steps", JSON, nullable=False),
+        Column("backup", Text),
+    )
