@@ -12,8 +12,9 @@ from officina.records import RecordConflict, RecordInvalid, RecordNotFound
 
 @pytest.fixture
 def stock(shop):
-    ana = shop.create("customer", {"name": "Ana", "email": "ana@example.com",
-                                   "vip": True})
+    ana = shop.create(
+        "customer", {"name": "Ana", "email": "ana@example.com", "vip": True}
+    )
     bo = shop.create("customer", {"name": "Bo", "email": "bo@example.com"})
     pen = shop.create("product", {"sku": "PEN-1", "name": "Pen", "price": "1.25"})
     ink = shop.create("product", {"sku": "INK-2", "name": "Ink", "price": "7.10"})
@@ -21,20 +22,29 @@ def stock(shop):
 
 
 def test_an_order_is_computed_from_its_lines(shop, stock):
-    order = shop.create("order", {
-        "customer": stock["ana"]["id"],
-        "lines": [{"product": stock["pen"]["id"], "qty": 4},
-                  {"product": stock["ink"]["id"]}],
-        "discount": "1.00",
-    })
+    order = shop.create(
+        "order",
+        {
+            "customer": stock["ana"]["id"],
+            "lines": [
+                {"product": stock["pen"]["id"], "qty": 4},
+                {"product": stock["ink"]["id"]},
+            ],
+            "discount": "1.00",
+        },
+    )
     assert order["number"] == f"ORD-{dt.date.today().year}-00001"
     assert order["status"] == "placed"
     assert order["priority"] == "normal"
     assert order["placed_on"] == dt.date.today()
-    assert [line["unit_price"] for line in order["lines"]] == [Decimal("1.25"),
-                                                             Decimal("7.10")]
-    assert [line["amount"] for line in order["lines"]] == [Decimal("5.00"),
-                                                         Decimal("7.10")]
+    assert [line["unit_price"] for line in order["lines"]] == [
+        Decimal("1.25"),
+        Decimal("7.10"),
+    ]
+    assert [line["amount"] for line in order["lines"]] == [
+        Decimal("5.00"),
+        Decimal("7.10"),
+    ]
     assert order["subtotal"] == Decimal("12.10")
     assert order["total"] == Decimal("11.10")
     assert order["item_count"] == 2
@@ -43,15 +53,17 @@ def test_an_order_is_computed_from_its_lines(shop, stock):
 
 def test_every_problem_is_reported_at_once(shop, stock):
     with pytest.raises(RecordInvalid) as caught:
-        shop.create("order", {
-            "customer": 999,
-            "lines": [{"product": stock["pen"]["id"], "qty": 0},
-                      {"qty": "two"}],
-            "discount": "50",
-            "is_gift": True,
-            "priority": "urgent",
-            "colour": "red",
-        })
+        shop.create(
+            "order",
+            {
+                "customer": 999,
+                "lines": [{"product": stock["pen"]["id"], "qty": 0}, {"qty": "two"}],
+                "discount": "50",
+                "is_gift": True,
+                "priority": "urgent",
+                "colour": "red",
+            },
+        )
     problems = caught.value.problems
     assert problems.fields == {
         "customer": ["there is no Customer with id 999"],
@@ -62,9 +74,13 @@ def test_every_problem_is_reported_at_once(shop, stock):
         "is_gift": ["Gift wrapping is for VIP customers"],
     }
     assert problems.rows == {
-        "lines": {0: {"qty": ["must be at least 1"]},
-                  1: {"qty": ["must be a whole number, not 'two'"],
-                      "product": ["is required"]}},
+        "lines": {
+            0: {"qty": ["must be at least 1"]},
+            1: {
+                "qty": ["must be a whole number, not 'two'"],
+                "product": ["is required"],
+            },
+        },
     }
 
 
@@ -72,25 +88,43 @@ def test_unique_values_get_a_friendly_message(shop, stock):
     with pytest.raises(RecordInvalid) as caught:
         shop.create("customer", {"name": "Ana 2", "email": "ana@example.com"})
     assert caught.value.problems.fields == {
-        "email": ["'ana@example.com' is already used by another Customer"]}
+        "email": ["'ana@example.com' is already used by another Customer"]
+    }
 
 
 def test_entity_validations(shop, stock):
     with pytest.raises(RecordInvalid) as caught:
-        shop.create("order", {"customer": stock["bo"]["id"], "is_gift": True,
-                              "gift_note": "For you",
-                              "lines": [{"product": stock["pen"]["id"]}]})
+        shop.create(
+            "order",
+            {
+                "customer": stock["bo"]["id"],
+                "is_gift": True,
+                "gift_note": "For you",
+                "lines": [{"product": stock["pen"]["id"]}],
+            },
+        )
     assert caught.value.problems.fields == {
-        "is_gift": ["Gift wrapping is for VIP customers"]}
+        "is_gift": ["Gift wrapping is for VIP customers"]
+    }
 
 
 def test_updates_recompute_and_keep_rows(shop, stock):
-    order = shop.create("order", {"customer": stock["ana"]["id"],
-                                  "lines": [{"product": stock["pen"]["id"], "qty": 2}]})
+    order = shop.create(
+        "order",
+        {
+            "customer": stock["ana"]["id"],
+            "lines": [{"product": stock["pen"]["id"], "qty": 2}],
+        },
+    )
     line = order["lines"][0]
-    changed = shop.update("order", order["id"], {
-        "lines": [{"id": line["id"], "qty": 3}, {"product": stock["ink"]["id"]}],
-    }, version=1)
+    changed = shop.update(
+        "order",
+        order["id"],
+        {
+            "lines": [{"id": line["id"], "qty": 3}, {"product": stock["ink"]["id"]}],
+        },
+        version=1,
+    )
     assert changed["version"] == 2
     assert changed["lines"][0]["id"] == line["id"]
     assert changed["subtotal"] == Decimal("10.85")
@@ -109,12 +143,15 @@ def test_stale_updates_are_refused_and_say_who_changed_it(shop, stock):
 
 
 def test_state_changes_only_through_transitions(shop, stock):
-    order = shop.create("order", {"customer": stock["ana"]["id"],
-                                  "lines": [{"product": stock["pen"]["id"]}]})
+    order = shop.create(
+        "order",
+        {"customer": stock["ana"]["id"], "lines": [{"product": stock["pen"]["id"]}]},
+    )
     with pytest.raises(RecordInvalid) as caught:
         shop.update("order", order["id"], {"status": "paid"})
     assert caught.value.problems.fields == {
-        "status": ["changes only through a transition"]}
+        "status": ["changes only through a transition"]
+    }
 
 
 def test_the_audit_trail_records_every_change(shop, stock):
@@ -130,8 +167,10 @@ def test_the_audit_trail_records_every_change(shop, stock):
 
 
 def test_a_referenced_record_cannot_be_deleted(shop, stock):
-    shop.create("order", {"customer": stock["ana"]["id"],
-                          "lines": [{"product": stock["pen"]["id"]}]})
+    shop.create(
+        "order",
+        {"customer": stock["ana"]["id"], "lines": [{"product": stock["pen"]["id"]}]},
+    )
     with pytest.raises(RecordInvalid) as caught:
         shop.delete("customer", stock["ana"]["id"])
     assert "is still used by other records" in caught.value.problems.record[0]

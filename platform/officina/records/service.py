@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from officina.database import WRITE
@@ -33,12 +33,14 @@ from officina.records.compute import (
 )
 from officina.records.context import RecordCache, record_context
 from officina.records.errors import (
+    AdjustmentRefused,
     PermissionDenied,
     Problems,
     RecordConflict,
     RecordInvalid,
     RecordNotFound,
 )
+from officina.records.listing import Lister, Page, expand_references
 from officina.records.numbering import next_number
 from officina.records.validation import (
     check_fields,
@@ -104,6 +106,8 @@ class Hooks:
     triggers after each write (the rules engine)."""
 
     permission_checks: list[PermissionCheck] = dataclass_field(default_factory=list)
+    # Conditions added to every list query (a role's row filters).
+    row_filters: list[Callable] = dataclass_field(default_factory=list)
     after_write: list[Trigger] = dataclass_field(default_factory=list)
 
 
@@ -164,6 +168,69 @@ class RecordsService:
     def get(self, entity: str, record_id, *, actor: Actor = SYSTEM) -> dict:
         with self.engine.connect() as connection:
             return Reader(self, connection).get(entity, record_id)
+
+    def list(
+        self,
+        entity: str,
+        *,
+        filters=(),
+        sort=(),
+        limit: int = 50,
+        cursor: str | None = None,
+        count: bool = False,
+        expand=(),
+        actor: Actor = SYSTEM,
+        context: dict | None = None,
+    ) -> Page:
+        """A page of records; see `listing` for filters, sorting and cursors."""
+        model = self.definitions.entities.get(entity)
+        if model is None:
+            raise RecordNotFound(entity, "?")
+        extra = None
+        for row_filter in self.hooks.row_filters:
+            condition = row_filter(
+                actor=actor, entity=model, table=self.schema.table(entity)
+            )
+            if condition is not None:
+                extra = condition if extra is None else extra & condition
+        with self.engine.connect() as connection:
+            lister = Lister(self, model)
+            page = lister.run(
+                connection,
+                filters=filters,
+                sort=sort,
+                limit=limit,
+                cursor=cursor,
+                count=count,
+                extra_condition=extra,
+                context=context,
+            )
+            if expand:
+                expand_references(connection, self, model, page.records, list(expand))
+            return page
+
+    def adjust(
+        self,
+        entity: str,
+        record_id,
+        field: str,
+        by,
+        *,
+        minimum=None,
+        maximum=None,
+        message: str | None = None,
+        actor: Actor = SYSTEM,
+    ):
+        with self.transaction(actor) as transaction:
+            return transaction.adjust(
+                entity,
+                record_id,
+                field,
+                by,
+                minimum=minimum,
+                maximum=maximum,
+                message=message,
+            )
 
     def history(self, entity: str, record_id) -> list[dict]:
         with self.engine.connect() as connection:
@@ -295,6 +362,79 @@ class Transaction:
 
     def get(self, entity_name: str, record_id) -> dict:
         return self.reader.get(entity_name, record_id)
+
+    def adjust(
+        self,
+        entity_name: str,
+        record_id,
+        field_name: str,
+        by,
+        *,
+        minimum=None,
+        maximum=None,
+        message: str | None = None,
+    ):
+        """Add `by` to a number in one guarded statement, safe against
+        concurrent callers: refused when the result would pass a bound."""
+        entity = self._entity(entity_name)
+        field = entity.fields.get(field_name)
+        if field is None or field.type not in (
+            "integer",
+            "decimal",
+            "money",
+            "percent",
+        ):
+            raise RecordInvalid(
+                entity.name, _single(field_name, "is not a number field")
+            )
+        self._permit("update", entity, {"id": record_id}, {field_name: by})
+        amount = coerce(field, by)
+        table = self.schema.table(entity.name)
+        column = table.c[field_name]
+        result_value = func.coalesce(column, 0) + amount
+        condition = table.c.id == record_id
+        if minimum is not None:
+            condition = and_(condition, result_value >= coerce(field, minimum))
+        if maximum is not None:
+            condition = and_(condition, result_value <= coerce(field, maximum))
+        row = self.connection.execute(
+            table.update()
+            .where(condition)
+            .values(
+                {
+                    field_name: result_value,
+                    "version": table.c.version + 1,
+                    "updated_at": self.now,
+                    "updated_by": self.actor.id,
+                }
+            )
+            .returning(column, table.c.version)
+        ).first()
+        if row is None:
+            current = self.reader.get(entity.name, record_id)  # or RecordNotFound
+            bound = minimum if minimum is not None else maximum
+            raise AdjustmentRefused(
+                message
+                or (
+                    f"{field.label.get()} of {entity.label.get()} {record_id} is "
+                    f"{current.get(field_name)}; changing it by {amount} would pass "
+                    f"{bound}"
+                )
+            )
+        new_value, version = row
+        old_value = new_value - amount
+        self._audit(
+            entity,
+            record_id,
+            "adjust",
+            {field_name: [audit.jsonable(old_value), audit.jsonable(new_value)]},
+            version,
+        )
+        if self.service.hooks.after_write:
+            new = self.reader.get(entity.name, record_id)
+            old = {**new, field_name: old_value, "version": version - 1}
+            self._trigger("update", entity, record_id, old, new)
+        return new_value
 
     # -- steps ------------------------------------------------------------
     def _entity(self, name: str) -> Entity:
@@ -765,6 +905,12 @@ class Transaction:
             + (f": {', '.join(referrers)}" if referrers else ""),
         )
         return problems
+
+
+def _single(name: str, message: str) -> Problems:
+    problems = Problems()
+    problems.add(name, message)
+    return problems
 
 
 def _row_summary(row: dict) -> dict:
