@@ -121,3 +121,21 @@ def test_dates_sort_and_filter(shop):
     assert [o["id"] for o in page.records] == [order["id"]]
     page = shop.list("order", filters=[Filter(("placed_on",), "within", "last_month")])
     assert page.records == []
+
+
+def test_pages_in_the_default_order_walk_every_record_once(shop):
+    with shop.transaction() as transaction:  # one transaction: equal created_at
+        for index in range(7):
+            transaction.create("customer", {"name": f"C{index}"})
+    for index in range(7, 12):
+        shop.create("customer", {"name": f"C{index}"})
+    seen, cursor = [], None
+    while True:
+        page = shop.list("customer", limit=4, cursor=cursor)
+        seen += [record["name"] for record in page.records]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(f"C{index}" for index in range(12))
+    assert len(seen) == 12
+    assert seen[:5] == [f"C{index}" for index in (11, 10, 9, 8, 7)]

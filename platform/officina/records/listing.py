@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, func, or_, select, true
+from sqlalchemy import Connection, and_, func, literal, or_, select, true, tuple_
 
 from officina.definitions.model import Entity, Filter
 from officina.records.coercion import coerce
@@ -199,6 +199,17 @@ class Lister:
 
     def after(self, keys, cursor: dict):
         """Rows strictly after the cursor row in the sort order (keyset)."""
+        columns = [self.table.c[name] for name, _ in keys]
+        directions = {descending for _, descending in keys}
+        if len(directions) == 1 and all(
+            not column.nullable and cursor.get(column.name) is not None
+            for column in columns
+        ):
+            # One direction, no empty values: a row-value comparison, which
+            # both engines answer from an index.
+            values = tuple_(*[literal(cursor[c.name], c.type) for c in columns])
+            row = tuple_(*columns)
+            return row < values if directions == {True} else row > values
         conditions = []
         for index, (name, descending) in enumerate(keys):
             column = self.table.c[name]
