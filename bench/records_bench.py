@@ -15,38 +15,42 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from officina.database import create_database_engine
+from officina.definitions import Layer, load
+from officina.packs.catalog import read_manifest
+from officina.records import RecordsService
+from officina.records.listing import encode_cursor
+from officina.schema.tables import build_schema
 
-from conftest import pack_layer, write_pack  # noqa: E402
+PACK = """\
+entity: order
+number: "ORD-{YYYY}-{#######}"
+fields:
+  customer_email: {type: email, required: true}
+  status_note: {type: string, max_length: 80}
+  qty: {type: integer, min: 1, default: 1}
+  unit_price: {type: money, required: true}
+  total: {type: money, formula: "qty * unit_price"}
+  priority: {type: choice, options: [low, normal, high], default: normal}
+sort: [-created_at]
+indexes: [[priority, created_at]]
+"""
 
-from officina.database import create_database_engine  # noqa: E402
-from officina.definitions import load  # noqa: E402
-from officina.records import RecordsService  # noqa: E402
-from officina.records.listing import encode_cursor  # noqa: E402
-from officina.schema.tables import build_schema  # noqa: E402
 
-PACK = {
-    "orders.yaml": """
-        entity: order
-        number: "ORD-{YYYY}-{#######}"
-        fields:
-          customer_email: {type: email, required: true}
-          status_note: {type: string, max_length: 80}
-          qty: {type: integer, min: 1, default: 1}
-          unit_price: {type: money, required: true}
-          total: {type: money, formula: "qty * unit_price"}
-          priority: {type: choice, options: [low, normal, high], default: normal}
-        sort: [-created_at]
-        indexes: [[priority, created_at]]
-    """
-}
+def bench_definitions(folder: Path):
+    pack = folder / "bench"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("name: bench\nversion: 1.0.0\ntitle: Bench\n")
+    (pack / "orders.yaml").write_text(PACK)
+    source, problems = read_manifest(pack)
+    assert not problems, problems
+    return load([Layer("bench", tuple(source.files()), source.info)])
 
 
 def timed(function, repeat: int = 5) -> float:
@@ -69,7 +73,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         url = arguments.database or f"sqlite:///{folder}/bench.sqlite3"
-        definitions = load([pack_layer(write_pack(Path(folder), PACK, name="bench"))])
+        definitions = bench_definitions(Path(folder))
         schema = build_schema(definitions)
         engine = create_database_engine(url)
         schema.metadata.drop_all(engine)
