@@ -175,3 +175,13 @@ def test_a_referenced_record_cannot_be_deleted(shop, stock):
         shop.delete("customer", stock["ana"]["id"])
     assert "is still used by other records" in caught.value.problems.record[0]
     assert shop.get("customer", stock["ana"]["id"])["name"] == "Ana"
+
+
+def test_the_audit_trail_is_queryable_across_records(shop, stock):
+    shop.update("product", stock["pen"]["id"], {"price": "1.50"})
+    updates = shop.audit_entries(action="update")
+    assert [(e["entity"], e["changes"]) for e in updates] == [
+        ("product", {"price": ["1.25", "1.50"]})
+    ]
+    created = shop.audit_entries(entity="customer", action="create")
+    assert {e["record_id"] for e in created} == {stock["ana"]["id"], stock["bo"]["id"]}

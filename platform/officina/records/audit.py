@@ -74,3 +74,33 @@ def history(connection: Connection, tables, entity: str, record_id: int) -> list
         .order_by(audit.c.id)
     ).mappings()
     return [dict(row) for row in rows]
+
+
+def entries(
+    connection: Connection,
+    tables,
+    *,
+    entity: str | None = None,
+    record_id: int | None = None,
+    user_id: int | None = None,
+    action: str | None = None,
+    since=None,
+    until=None,
+    limit: int = 100,
+) -> list[dict]:
+    """Audit entries across records, newest first, filtered as asked."""
+    audit: Table = tables[AUDIT]
+    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
+    for column, value in (
+        (audit.c.entity, entity),
+        (audit.c.record_id, record_id),
+        (audit.c.user_id, user_id),
+        (audit.c.action, action),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(audit.c.at >= since)
+    if until is not None:
+        query = query.where(audit.c.at < until)
+    return [dict(row) for row in connection.execute(query).mappings()]

@@ -238,6 +238,12 @@ class RecordsService:
                 connection, self.schema.metadata.tables, entity, record_id
             )
 
+    def audit_entries(self, **filters) -> list[dict]:
+        """The audit trail across records: by entity, record, user, action,
+        period (`since`, `until`); newest first, at most `limit`."""
+        with self.engine.connect() as connection:
+            return audit.entries(connection, self.schema.metadata.tables, **filters)
+
     def formula_order(self, entity: Entity) -> list:
         order = self._formula_orders.get(entity.name)
         if order is None:
