@@ -4,7 +4,6 @@ append-only, with who, when, and each changed field's old and new value."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 from sqlalchemy import Connection, Table, select
@@ -50,16 +49,17 @@ def record_entry(
 ) -> None:
     audit: Table = tables[AUDIT]
     connection.execute(
-        audit.insert().values(
-            entity=entity,
-            record_id=record_id,
-            action=action,
-            changes=json.loads(json.dumps(changes)),
-            version=version,
-            user_id=user_id,
-            at=at,
-            comment=comment,
-        )
+        audit.insert(),
+        {
+            "entity": entity,
+            "record_id": record_id,
+            "action": action,
+            "changes": changes,
+            "version": version,
+            "user_id": user_id,
+            "at": at,
+            "comment": comment,
+        },
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 _TOKEN = re.compile(r"\{(#+|YYYY|YY|MM|DD)\}")
@@ -47,20 +47,23 @@ def render(pattern: str, moment: dt.datetime, value: int) -> str:
     return _TOKEN.sub(replace, pattern)
 
 
-def _increment(connection: Connection, counters: Table, name: str) -> int:
-    dialect = connection.dialect.name
+def increment_statement(counters: Table, dialect: str):
+    """`value + 1` for a counter, created at 1 if new; returns the value.
+
+    Built once per service (see `Statements`) and executed with the counter's
+    name as its only parameter.
+    """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(counters).values(name=name, value=1)
-    statement = statement.on_conflict_do_update(
+    statement = insert(counters).values(name=bindparam("counter"), value=1)
+    return statement.on_conflict_do_update(
         index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
     ).returning(counters.c.value)
-    return connection.execute(statement).scalar_one()
 
 
 def next_number(
     engine: Engine,
     connection: Connection,
-    counters: Table,
+    statement,
     counter: str,
     pattern: str,
     moment: dt.datetime,
@@ -70,7 +73,7 @@ def next_number(
     if connection.dialect.name == "postgresql":
         with engine.connect() as own:
             own = own.execution_options(isolation_level="AUTOCOMMIT")
-            value = _increment(own, counters, name)
+            value = own.execute(statement, {"counter": name}).scalar_one()
     else:
-        value = _increment(connection, counters, name)
+        value = connection.execute(statement, {"counter": name}).scalar_one()
     return render(pattern, moment, value)

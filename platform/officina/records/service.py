@@ -41,7 +41,7 @@ from officina.records.errors import (
     RecordNotFound,
 )
 from officina.records.listing import Lister, Page, expand_references
-from officina.records.numbering import next_number
+from officina.records.numbering import increment_statement, next_number
 from officina.records.validation import (
     check_fields,
     check_rows_count,
@@ -253,6 +253,31 @@ class RecordsService:
     @cached_property
     def counters(self):
         return self.schema.metadata.tables[COUNTERS]
+
+    @cached_property
+    def statements(self) -> Statements:
+        return Statements()
+
+
+class Statements:
+    """Statements built once per table and reused: SQLAlchemy then compiles
+    each once, and every write only binds its values."""
+
+    def __init__(self):
+        self._inserts: dict[str, object] = {}
+        self._counters: dict[str, object] = {}
+
+    def counter(self, counters, dialect: str):
+        statement = self._counters.get(dialect)
+        if statement is None:
+            statement = self._counters[dialect] = increment_statement(counters, dialect)
+        return statement
+
+    def insert(self, table):
+        statement = self._inserts.get(table.name)
+        if statement is None:
+            statement = self._inserts[table.name] = table.insert().returning(*table.c)
+        return statement
 
 
 class Reader:
@@ -695,7 +720,9 @@ class Transaction:
             record["number"] = next_number(
                 self.service.engine,
                 self.connection,
-                self.service.counters,
+                self.service.statements.counter(
+                    self.service.counters, self.connection.dialect.name
+                ),
                 f"{entity.name}.number",
                 number.format,
                 self.now,
@@ -705,7 +732,9 @@ class Transaction:
                 record[name] = next_number(
                     self.service.engine,
                     self.connection,
-                    self.service.counters,
+                    self.service.statements.counter(
+                        self.service.counters, self.connection.dialect.name
+                    ),
                     f"{entity.name}.{name}",
                     field.format,
                     self.now,
@@ -717,12 +746,18 @@ class Transaction:
             "updated_by": self.actor.id,
             "version": 1,
         }
-        values = {**self._stored(entity, record), **stamp}
+        values = self._row_values(table, {**self._stored(entity, record), **stamp})
         try:
             with self.connection.begin_nested():
-                record_id = self.connection.execute(
-                    table.insert().values(**values).returning(table.c.id)
-                ).scalar_one()
+                # One compiled statement per table; values travel as parameters.
+                inserted = (
+                    self.connection.execute(
+                        self.service.statements.insert(table), values
+                    )
+                    .mappings()
+                    .one()
+                )
+                record_id = inserted["id"]
                 self._write_rows(entity, record_id, rows, {})
         except IntegrityError as error:
             raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
@@ -734,7 +769,12 @@ class Transaction:
         for table_name, table_rows in rows.items():
             changes[table_name] = {"added": [_row_summary(row) for row in table_rows]}
         self._audit(entity, record_id, "create", changes, 1)
-        new = self.reader.get(entity.name, record_id)
+        new = dict(inserted)
+        for name, field in entity.fields.items():
+            if field.type == "table":
+                new[name] = [
+                    self._row_result(field.of, row) for row in rows.get(name, [])
+                ]
         self._trigger("create", entity, record_id, None, new)
         return new
 
@@ -786,6 +826,19 @@ class Transaction:
         self._trigger("update", entity, current["id"], current, new)
         return new
 
+    @staticmethod
+    def _row_values(table, values: dict) -> dict:
+        """Every column of `table` given, so one compiled INSERT fits all."""
+        return {
+            column.name: values.get(column.name)
+            for column in table.c
+            if column.name != "id"
+        }
+
+    def _row_result(self, child: str, row: dict) -> dict:
+        table = self.schema.table(child)
+        return {column.name: row.get(column.name) for column in table.c}
+
     def _write_rows(self, entity: Entity, record_id, rows, old_rows) -> None:
         for table_name, table_rows in rows.items():
             child = self.definitions.entities[entity.fields[table_name].of]
@@ -818,9 +871,15 @@ class Transaction:
                     values.update(
                         created_at=self.now, created_by=self.actor.id, version=1
                     )
-                    row["id"] = self.connection.execute(
-                        table.insert().values(**values).returning(table.c.id)
-                    ).scalar_one()
+                    inserted = (
+                        self.connection.execute(
+                            self.service.statements.insert(table),
+                            self._row_values(table, values),
+                        )
+                        .mappings()
+                        .one()
+                    )
+                    row.update(inserted)
                 else:
                     values.pop("created_at", None)
                     values.pop("created_by", None)
