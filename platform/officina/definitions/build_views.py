@@ -413,6 +413,13 @@ def build_seed(
         )
         if key:
             identity = tuple(record.get(field) for field in key)
+            if any(isinstance(value, dict | list) for value in identity):
+                ctx.error(
+                    location,
+                    f"{what}, record {index + 1}: the key {', '.join(key)} must be "
+                    "a single value, not a list or mapping",
+                )
+                continue
             if None in identity:
                 ctx.error(
                     location,

@@ -103,8 +103,11 @@ def _problem(field: Field, value) -> str:
             return f"is longer than {field.max_length} characters"
         if field.min_length is not None and len(value) < field.min_length:
             return f"is shorter than {field.min_length} characters"
-        if field.pattern and not re.fullmatch(field.pattern, value):
-            return f"'{value}' does not match the pattern {field.pattern}"
+        try:
+            if field.pattern and not re.fullmatch(field.pattern, value):
+                return f"'{value}' does not match the pattern {field.pattern}"
+        except re.error:
+            pass  # the pattern itself is reported where it is defined
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(field.min, int | float) and value < field.min:
             return f"is {value}, below the minimum {field.min}"

@@ -39,6 +39,9 @@ class _Loader(_SafeBase):
 
 MAX_FILE_BYTES = 2_000_000
 MAX_VALUES = 200_000
+# Aliases repeat text without growing the file: the text they expand to is
+# limited too (to five times the largest file), not only the count of values.
+MAX_EXPANDED_CHARACTERS = 5 * MAX_FILE_BYTES
 MAX_DEPTH = 60
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
@@ -91,6 +94,7 @@ class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.values = 0
+        self.characters = 0
         self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node, depth: int = 0):
@@ -108,6 +112,16 @@ class _Builder:
                 f"values are nested more than {MAX_DEPTH} levels deep",
                 "flatten the structure",
             )
+        if isinstance(node, yaml.ScalarNode):
+            self.characters += len(node.value)
+            if self.characters > MAX_EXPANDED_CHARACTERS:
+                raise _Budget(
+                    _location(self.file, node),
+                    f"the document expands to more than "
+                    f"{MAX_EXPANDED_CHARACTERS:,} characters of text",
+                    "aliases (*name) that repeat long texts multiply; write the "
+                    "values out or split the file",
+                )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -231,6 +245,8 @@ class _Builder:
 
 
 def _number(text: str):
+    if len(text) > 100:
+        return None  # far longer than any number a definition needs: text
     cleaned = text.replace("_", "")
     if _INT.match(text):
         return int(cleaned)
@@ -290,6 +306,20 @@ def read_documents(
             documents.append(builder.build(node))
     except yaml.MarkedYAMLError as error:
         builder.problems.append(_syntax_problem(file, error, text))
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        line = before.count("\n") + 1
+        column = error.position - (before.rfind("\n") + 1) + 1
+        builder.problems.append(
+            Problem(
+                Location(file, line, column),
+                f"the file contains a character YAML does not allow "
+                f"({error.character!r}, {error.reason})"
+                if isinstance(error.character, str)
+                else f"the file cannot be read as YAML ({error.reason})",
+                "remove it, or write it as an escape inside double quotes",
+            )
+        )
     except yaml.YAMLError as error:
         builder.problems.append(
             Problem(Location(file, 1, 1), f"YAML syntax error: {error}")
