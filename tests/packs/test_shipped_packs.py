@@ -1,0 +1,41 @@
+"""The packs Officina ships validate cleanly, each with its dependencies, and
+make a demo site."""
+
+from __future__ import annotations
+
+import pytest
+
+from officina.cli import main
+from officina.definitions import load
+from officina.packs.catalog import Catalog
+from officina.site import default_pack_folders, site_layers
+
+CATALOG = Catalog(default_pack_folders())
+
+
+def test_the_catalogue_reads_without_problems():
+    assert CATALOG.problems == []
+    assert {"commerce", "orders"} <= set(CATALOG.packs)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG.packs))
+def test_each_pack_validates_with_its_dependencies(name):
+    layers, problems = site_layers(None, CATALOG, [CATALOG.get(name)])
+    assert problems == []
+    definitions = load(layers)
+    assert name in definitions.packs
+    for entity in definitions.entities.values():
+        assert entity.label.get("zh") != entity.label.get("en") or entity.is_child, (
+            f"{entity.name} has no Chinese label"
+        )
+
+
+def test_demo_creates_a_site_with_every_pack(runner, tmp_path):
+    site = tmp_path / "demo"
+    result = runner.invoke(main, ["demo", "--site", str(site)])
+    assert result.exit_code == 0, result.output
+    assert "Orders (orders 1.0.0)" in result.output
+    again = runner.invoke(main, ["demo", "--site", str(site), "--language", "zh"])
+    assert again.exit_code == 0, again.output
+    assert "Using the demo site" in again.output
+    assert "订单" in again.output
