@@ -12,6 +12,7 @@ import sys
 import click
 
 from officina.cli.demo import demo
+from officina.cli.migrations import migrate, plan
 from officina.cli.schema import schema
 from officina.cli.sites import init
 from officina.cli.validate import validate
@@ -55,6 +56,8 @@ main.add_command(init)
 main.add_command(validate)
 main.add_command(demo)
 main.add_command(schema)
+main.add_command(plan)
+main.add_command(migrate)
 
 
 def run() -> None:  # pragma: no cover - console entry point helper

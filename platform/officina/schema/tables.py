@@ -170,6 +170,9 @@ def field_column(table: str, field: Field) -> Column:
         ID if field.type == "reference" else column_type(field),
         *arguments,
         nullable=nullable,
+        # For the migration planner (renamed_from, default, field type); SQL
+        # never sees it.
+        info={"field": field},
     )
 
 
@@ -255,4 +258,8 @@ def _system_tables(metadata: MetaData) -> None:
         Column("definitions_version", String(64), nullable=False),
         Column("steps", JSON, nullable=False),
         Column("backup", Text),
+        # How every column stored its values after this migration, e.g.
+        # "decimal(18,2)": what Alembic cannot see on SQLite, where all
+        # integers and exact decimals are INTEGER columns.
+        Column("column_types", JSON),
     )
