@@ -8,6 +8,7 @@ from shop_pack import SHOP
 
 from officina.database import create_database_engine
 from officina.records import RecordsService
+from officina.schema.migrate import migrate
 from officina.schema.tables import build_schema
 
 
@@ -19,8 +20,8 @@ def engine(database_url):
 
 
 @pytest.fixture
-def shop(load_files, engine):
+def shop(load_files, engine, tmp_path):
     definitions = load_files(SHOP)
     schema = build_schema(definitions)
-    schema.metadata.create_all(engine)
+    migrate(engine, schema, backup_dir=tmp_path / "backups")
     return RecordsService(definitions, schema, engine)

@@ -11,6 +11,7 @@ from pathlib import Path
 from concurrent_writer import create_orders, service_for, take_stock
 from shop_pack import SHOP
 
+from officina.schema.migrate import migrate
 from officina.schema.tables import build_schema
 
 HERE = Path(__file__).parent
@@ -19,7 +20,11 @@ HERE = Path(__file__).parent
 def prepare(make_pack, database_url):
     pack = make_pack(SHOP)
     service = service_for(pack, database_url)
-    build_schema(service.definitions).metadata.create_all(service.engine)
+    migrate(
+        service.engine,
+        build_schema(service.definitions),
+        backup_dir=pack.parent / "backups",
+    )
     customer = service.create("customer", {"name": "Ana"})["id"]
     product = service.create(
         "product", {"sku": "PEN-1", "name": "Pen", "price": "1", "stock": 10}

@@ -1,0 +1,59 @@
+"""A site opened for work: its definitions, tables, database and records
+service, as one immutable object.
+
+The web application, the worker and the command line each hold one
+`Runtime`; when definitions change, a new one is built and swapped in whole,
+so nothing ever sees half of an old version and half of a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from officina.database import create_database_engine
+from officina.definitions import Definitions
+from officina.records import Hooks, RecordsService
+from officina.schema.migrate import ensure_up_to_date
+from officina.schema.tables import Schema, build_schema
+from officina.site import Site, load_site_definitions
+
+
+@dataclass(frozen=True)
+class Runtime:
+    site: Site
+    definitions: Definitions
+    schema: Schema
+    engine: Engine
+    records: RecordsService
+
+    @classmethod
+    def open(
+        cls,
+        site_path: str | Path,
+        *,
+        check_schema: bool = True,
+        hooks: Hooks | None = None,
+    ) -> Runtime:
+        """Load the site's definitions and connect to its database.
+
+        With `check_schema`, a database that does not match the definitions
+        is refused with the command that brings it up to date.
+        """
+        site = Site.load(site_path)
+        definitions = load_site_definitions(site)
+        schema = build_schema(definitions)
+        engine = create_database_engine(site.database, site_path=site.path)
+        if check_schema:
+            try:
+                ensure_up_to_date(engine, schema, site=str(site_path))
+            except Exception:
+                engine.dispose()
+                raise
+        records = RecordsService(definitions, schema, engine, hooks)
+        return cls(site, definitions, schema, engine, records)
+
+    def close(self) -> None:
+        self.engine.dispose()
