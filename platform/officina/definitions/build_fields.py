@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 
 from officina.definitions import language as lang
 from officina.definitions.context import BuildContext
@@ -118,12 +119,16 @@ def build_field(
     pattern = spec.get("pattern")
     if pattern is not None:
         try:
-            re.compile(pattern)
-        except re.error as error:
+            with warnings.catch_warnings():
+                # Python warns of patterns whose meaning will change (such as
+                # nested sets '[[a]]'): refused now rather than later.
+                warnings.simplefilter("error")
+                re.compile(pattern)
+        except (re.error, FutureWarning, DeprecationWarning) as error:
             ctx.error(
                 spec.value_at("pattern"),
                 f"the pattern of '{name}' is not a valid regular expression: {error}",
-                "check the brackets and escapes",
+                "check the brackets and escapes; write a literal [ as \\[",
             )
     formula = None
     if "formula" in spec:

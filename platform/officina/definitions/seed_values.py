@@ -8,6 +8,7 @@ with its line, before anything is installed.
 from __future__ import annotations
 
 import re
+import warnings
 
 from officina.definitions import language as lang
 from officina.definitions.build_fields import literal_problem
@@ -104,7 +105,10 @@ def _problem(field: Field, value) -> str:
         if field.min_length is not None and len(value) < field.min_length:
             return f"is shorter than {field.min_length} characters"
         try:
-            if field.pattern and not re.fullmatch(field.pattern, value):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                matches = not field.pattern or re.fullmatch(field.pattern, value)
+            if not matches:
                 return f"'{value}' does not match the pattern {field.pattern}"
         except re.error:
             pass  # the pattern itself is reported where it is defined
