@@ -256,9 +256,10 @@ class Lister:
             query = query.where(self.after(keys, decode_cursor(cursor, keys, self)))
         for name, descending in keys:
             column = self.table.c[name]
-            query = query.order_by(
-                column.desc().nulls_last() if descending else column.asc().nulls_last()
-            )
+            ordered = column.desc() if descending else column.asc()
+            # Empty values last; NOT NULL columns say nothing, so PostgreSQL
+            # can walk a plain index backwards for a descending sort.
+            query = query.order_by(ordered.nulls_last() if column.nullable else ordered)
         rows = [
             dict(row)
             for row in connection.execute(query.limit(int(limit) + 1)).mappings()
