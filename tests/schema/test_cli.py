@@ -88,14 +88,15 @@ def test_plan_of_a_new_site_then_migrate(runner, site):
     result = run(runner, "plan", "--site", str(site))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "The database does not match the definitions: 6 changes."
+        "The database does not match the definitions: 3 changes."
     )
-    assert "  5. add the table `customer`" in result.stdout
+    assert "  1. set up Officina's own tables (" in result.stdout
+    assert "  2. add the table `customer`" in result.stdout
     assert result.stdout.endswith(f"Apply with: officina migrate --site {site}\n")
 
     result = run(runner, "migrate", "--site", str(site))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Applied 6 changes:\n  1. add the table")
+    assert result.stdout.startswith("Applied 3 changes:\n  1. set up")
 
     for command in ("plan", "migrate"):
         result = run(runner, command, "--site", str(site))

@@ -45,7 +45,7 @@ def test_ensure_up_to_date_follows_the_definitions(engine, definitions, statemen
     with pytest.raises(SchemaOutOfDate) as error:
         ensure_up_to_date(engine, first, site="shop")
     assert str(error.value) == (
-        "the database does not match the definitions (5 changes): run "
+        "the database does not match the definitions (2 changes): run "
         "'officina migrate --site shop'"
     )
     migrate(engine, first)

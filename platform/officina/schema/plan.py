@@ -15,9 +15,9 @@ from sqlalchemy import Connection, inspect
 from officina.schema.compare import compare
 from officina.schema.constraints import AddIndex, DropIndex
 from officina.schema.history import History, is_archived, original_name, read_history
-from officina.schema.steps import Step, count
+from officina.schema.steps import AddTable, Step, count
 from officina.schema.survey import Survey
-from officina.schema.tables import Schema
+from officina.schema.tables import SYSTEM_PREFIX, Schema
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,14 @@ class Plan:
         indexes: dict[str, list[Step]] = {}
         # Quiet steps belong to shown ones; alone, they are shown themselves.
         shown_steps = [step for step in self.steps if not step.quiet] or self.steps
+        own: list[Step] = []
         for step in shown_steps:
+            if str(getattr(step, "table", "")).startswith(SYSTEM_PREFIX):
+                # Officina's own tables are one line: users need not know them.
+                if not own:
+                    entries.append(own)
+                own.append(step)
+                continue
             if isinstance(step, AddIndex | DropIndex):
                 if step.table not in indexes:
                     indexes[step.table] = []
@@ -70,7 +77,12 @@ class Plan:
                 text += " (needs --allow-destructive)"
             entries.append(text)
         return [
-            entry if isinstance(entry, str) else _indexes(entry) for entry in entries
+            entry
+            if isinstance(entry, str)
+            else _own_tables(entry)
+            if entry is own
+            else _indexes(entry)
+            for entry in entries
         ]
 
     def __len__(self) -> int:
@@ -107,6 +119,12 @@ class Plan:
             out.append("")
             out.append(f"Apply with: {command}")
         return "\n".join(out)
+
+
+def _own_tables(steps: list[Step]) -> str:
+    if all(isinstance(step, AddTable) for step in steps):
+        return f"set up Officina's own tables ({len(steps)})"
+    return f"update Officina's own tables ({count(len(steps), 'change')})"
 
 
 def _indexes(steps: list[Step]) -> str:

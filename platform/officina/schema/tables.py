@@ -37,9 +37,11 @@ MAX_IDENTIFIER = 63  # PostgreSQL's limit; SQLite has none
 ARCHIVE_PREFIX = "_archived_"
 SYSTEM_PREFIX = "officina_"
 USERS = "officina_user"
+TOKENS = "officina_token"
 AUDIT = "officina_audit"
 COUNTERS = "officina_counter"
 MIGRATIONS = "officina_migration"
+IDEMPOTENCY = "officina_idempotency"
 
 _ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 
@@ -230,6 +232,27 @@ def _system_tables(metadata: MetaData) -> None:
         Column("created_at", UTCDateTime(), nullable=False),
     )
     Table(
+        TOKENS,
+        metadata,
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column(
+            "user_id",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="CASCADE",
+                name=constraint_name("fk", TOKENS, ["user_id"]),
+            ),
+            nullable=False,
+        ),
+        Column("name", String(100), nullable=False),
+        Column("prefix", String(16), nullable=False),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("revoked_at", UTCDateTime()),
+        Index("ix_officina_token_user", "user_id"),
+    )
+    Table(
         AUDIT,
         metadata,
         Column("id", ID, primary_key=True, autoincrement=True),
@@ -249,6 +272,33 @@ def _system_tables(metadata: MetaData) -> None:
         metadata,
         Column("name", String(128), primary_key=True),
         Column("value", BigInteger, nullable=False),
+    )
+    Table(
+        IDEMPOTENCY,
+        metadata,
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("key", String(255), nullable=False),
+        Column(
+            "user_id",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="CASCADE",
+                name=constraint_name("fk", IDEMPOTENCY, ["user_id"]),
+            ),
+            nullable=False,
+        ),
+        # SHA-256 of method, path and body: a reused key with another
+        # request is refused rather than answered with the first response.
+        Column("request_hash", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("response", JSON, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        UniqueConstraint(
+            "user_id",
+            "key",
+            name=constraint_name("uq", IDEMPOTENCY, ["user_id", "key"]),
+        ),
     )
     Table(
         MIGRATIONS,
