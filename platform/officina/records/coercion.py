@@ -119,13 +119,18 @@ def _decimal(value, field: Field) -> Decimal:
     scale = field.scale if field.scale is not None else 2
     precision = field.precision or 18
     quantum = Decimal(1).scaleb(-scale)
-    if number != number.quantize(quantum):
-        raise ValueError(f"may have at most {scale} digits after the point")
-    if abs(number) >= Decimal(10) ** (precision - scale):
+    # The size first: quantizing a huge number would overflow the context.
+    if number != 0 and number.adjusted() >= precision - scale:
         raise ValueError(
             f"is too large (at most {precision - scale} digits before the point)"
         )
-    return number.quantize(quantum)
+    try:
+        exact = number.quantize(quantum)
+    except InvalidOperation:
+        raise ValueError(f"may have at most {scale} digits after the point") from None
+    if number != exact:
+        raise ValueError(f"may have at most {scale} digits after the point")
+    return exact
 
 
 def _boolean(value) -> bool | None:
