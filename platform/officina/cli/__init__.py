@@ -7,14 +7,15 @@ cause are printed as messages, never as tracebacks.
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
 from officina.cli.demo import demo
 from officina.cli.migrations import migrate, plan
 from officina.cli.schema import schema
+from officina.cli.serve import serve
 from officina.cli.sites import init
+from officina.cli.users import token, user
 from officina.cli.validate import validate
 from officina.errors import DefinitionErrors, OfficinaError
 
@@ -58,7 +59,6 @@ main.add_command(demo)
 main.add_command(schema)
 main.add_command(plan)
 main.add_command(migrate)
-
-
-def run() -> None:  # pragma: no cover - console entry point helper
-    sys.exit(main())
+main.add_command(serve)
+main.add_command(user)
+main.add_command(token)

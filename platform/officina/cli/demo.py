@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
+from officina.database import create_database_engine
 from officina.packs.catalog import Catalog
+from officina.schema.migrate import migrate
+from officina.schema.tables import build_schema
 from officina.site import Site, default_pack_folders, init_site, load_site_definitions
 
 
@@ -37,6 +40,21 @@ def demo(site_path: str, language: str) -> None:
         site = init_site(folder, name="Officina demo shop", packs=packs)
         click.echo(f"Created the demo site in {folder}")
     definitions = load_site_definitions(site, catalog)
+    engine = create_database_engine(site.database, site_path=site.path)
+    try:
+        done = migrate(
+            engine,
+            build_schema(definitions),
+            backup_dir=site.path.resolve() / "backups",
+        )
+    finally:
+        engine.dispose()
+    changes = len(done.plan.lines(allow_destructive=True))
+    click.echo(
+        "The database is up to date."
+        if not changes
+        else f"Created the database ({changes} changes)."
+    )
     for pack in definitions.packs.values():
         click.echo(f"\n{pack.title.get(language)} ({pack.name} {pack.version})")
         for entity in definitions.entities.values():
@@ -55,3 +73,6 @@ def demo(site_path: str, language: str) -> None:
         f"{len(definitions.views)} views, {len(definitions.roles)} roles."
     )
     click.echo(f"Check them again at any time: officina validate --site {folder}")
+    click.echo(
+        f"Add a user: officina user add you@example.com --role admin --site {folder}"
+    )

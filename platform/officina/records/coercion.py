@@ -52,8 +52,10 @@ def coerce(field: Field, value):
         if not _URL.match(text):
             raise ValueError(f"'{text}' is not a web address (http://...)")
         return text
-    if kind in ("integer", "rating"):
-        return _integer(value)
+    if kind == "integer":
+        return _bounded(_integer(value), -(2**63), 2**63 - 1)
+    if kind == "rating":
+        return _bounded(_integer(value), 0, 32_767)
     if kind in ("decimal", "money", "percent"):
         return _decimal(value, field)
     if kind == "boolean":
@@ -76,7 +78,7 @@ def coerce(field: Field, value):
     if kind == "reference":
         if isinstance(value, dict):
             value = value.get("id")
-        return _integer(value, "must be the id of a record")
+        return _bounded(_integer(value, "must be the id of a record"), 1, 2**63 - 1)
     if kind == "json":
         return value
     if kind == "attachment":
@@ -86,6 +88,15 @@ def coerce(field: Field, value):
             raise ValueError("must be uploaded files")
         return value
     raise ValueError(f"cannot store a value in a {kind} field")  # pragma: no cover
+
+
+def _bounded(number: int, low: int, high: int) -> int:
+    """Whole numbers the database can store (64 bits; ratings 16)."""
+    if number < low:
+        raise ValueError(f"must be at least {low}")
+    if number > high:
+        raise ValueError("is too large")
+    return number
 
 
 def _integer(value, message: str = "must be a whole number") -> int:

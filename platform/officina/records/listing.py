@@ -14,7 +14,19 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
 from officina.definitions.model import Entity, Filter
 from officina.records.coercion import coerce
@@ -99,10 +111,14 @@ class Lister:
             raise ListingError(f"'{name}' is not a field of {self.entity.label.get()}")
         return field
 
-    def _value(self, field, value, context):
+    def _value(self, field, value, context, column=None):
         if hasattr(value, "evaluate"):
             value = value.evaluate(context)
-        if field is None or value is None:
+        if value is None:
+            return value
+        if field is None and column is not None:
+            return _system_value(column, value)
+        if field is None:
             return value
         if field.type == "reference":
             value = getattr(value, "id", value)
@@ -136,18 +152,30 @@ class Lister:
                 end = dt.datetime.combine(end, dt.time(), dt.UTC)
             return and_(column >= start, column < end)
         if operator in ("in", "not_in"):
-            values = [self._value(field, v, context) for v in value]
+            values = [self._value(field, v, context, column) for v in value]
             clause = column.in_(values)
             return clause if operator == "in" else or_(~clause, column.is_(None))
         if operator == "between":
-            low, high = (self._value(field, v, context) for v in value)
+            low, high = (self._value(field, v, context, column) for v in value)
+            if low is None or high is None:
+                raise ListingError(f"'between' on '{name}' needs two values")
             return and_(column >= low, column <= high)
         if operator in ("contains", "starts_with"):
             text = str(self._value(None, value, context) or "")
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = f"%{escaped}%" if operator == "contains" else f"{escaped}%"
+            if isinstance(column.type, JSON):
+                # Lists and JSON: search their text ('"red"' in ["red", "blue"]).
+                quoted = (
+                    f'%"{escaped}"%'
+                    if field is not None and field.type in ("multi_choice",)
+                    else pattern
+                )
+                return cast(column, Text).ilike(quoted, escape="\\")
             return column.ilike(pattern, escape="\\")
-        converted = self._value(field, value, context)
+        converted = self._value(field, value, context, column)
+        if converted is None and operator in ("gt", "gte", "lt", "lte"):
+            raise ListingError(f"'{operator}' on '{name}' needs a value")
         if operator == "eq":
             return column.is_(None) if converted is None else column == converted
         if operator == "ne":
@@ -276,6 +304,25 @@ class Lister:
         return Page(rows, next_cursor, total)
 
 
+def _system_value(column, value):
+    """A filter value for a system column (id, created_at, ...)."""
+    try:
+        if isinstance(column.type, UTCDateTime):
+            moment = (
+                value
+                if isinstance(value, dt.datetime)
+                else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            )
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        if column.name in ("id", "version", "created_by", "updated_by"):
+            return int(value)
+    except (TypeError, ValueError):
+        raise ListingError(
+            f"'{column.name}' cannot be compared with '{value}'"
+        ) from None
+    return value
+
+
 def false_condition():
     from sqlalchemy import false
 
@@ -329,7 +376,7 @@ def expand_references(
     names: list[str],
 ) -> None:
     """Replace reference ids by the referenced records, one query per field."""
-    for name in names:
+    for name in dict.fromkeys(names):  # each once, in the order asked
         field = entity.fields.get(name)
         if field is not None and field.type == "table":
             _expand_rows(connection, service, field, records)

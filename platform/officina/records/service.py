@@ -288,7 +288,9 @@ class Reader:
         self.connection = connection
 
     def get(self, entity_name: str, record_id, *, lock: bool = False) -> dict:
-        entity = self.service.definitions.entities[entity_name]
+        entity = self.service.definitions.entities.get(entity_name)
+        if entity is None or entity.is_child:
+            raise RecordNotFound(entity_name, record_id)
         table = self.service.schema.table(entity_name)
         query = select(table).where(table.c.id == record_id)
         if lock and self.connection.dialect.name == "postgresql":

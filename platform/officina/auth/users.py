@@ -1,0 +1,109 @@
+"""Users: who may sign in, with which roles and language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from officina.errors import OfficinaError, one_of, suggest
+from officina.records import Actor
+from officina.schema.tables import USERS
+
+MIN_PASSWORD = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class UserError(OfficinaError):
+    """A user cannot be added or found; the message says why."""
+
+
+def _users(runtime):
+    return runtime.schema.metadata.tables[USERS]
+
+
+def add_user(
+    runtime,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    roles: list[str],
+    language: str = "en",
+) -> dict:
+    """Add a user; every problem (e-mail, roles, password) is reported at once."""
+    problems = []
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        problems.append(f"'{email}' is not an e-mail address")
+    known = set(runtime.definitions.roles) | {"admin"}
+    for role in roles:
+        if role not in known:
+            problems.append(
+                f"there is no role '{role}' ("
+                + (suggest(role, known) or one_of(known))
+                + ")"
+            )
+    if password is not None and len(password) < MIN_PASSWORD:
+        problems.append(f"the password must have at least {MIN_PASSWORD} characters")
+    if language not in runtime.site.languages:
+        problems.append(
+            f"the language '{language}' is not one of the site's "
+            f"({', '.join(runtime.site.languages)})"
+        )
+    table = _users(runtime)
+    with runtime.engine.begin() as connection:
+        if connection.execute(select(table.c.id).where(table.c.email == email)).first():
+            problems.append(f"there is already a user '{email}'")
+        if problems:
+            raise UserError("the user cannot be added: " + "; ".join(problems) + ".")
+        values = {
+            "email": email,
+            "name": name.strip() or email,
+            "roles": list(roles),
+            "password_hash": generate_password_hash(password) if password else None,
+            "language": language,
+            "active": True,
+            "created_at": dt.datetime.now(dt.UTC),
+        }
+        values["id"] = connection.execute(
+            table.insert().values(**values).returning(table.c.id)
+        ).scalar_one()
+    values.pop("password_hash")
+    return values
+
+
+def find_user(runtime, email: str) -> dict | None:
+    table = _users(runtime)
+    with runtime.engine.connect() as connection:
+        row = (
+            connection.execute(
+                select(table).where(table.c.email == email.strip().lower())
+            )
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def check_password(runtime, email: str, password: str) -> Actor | None:
+    """The actor for a correct e-mail and password of an active user."""
+    user = find_user(runtime, email)
+    if user is None or not user["active"] or not user["password_hash"]:
+        # Hash anyway, so a missing user takes as long as a wrong password.
+        check_password_hash(generate_password_hash("x" * MIN_PASSWORD), password)
+        return None
+    if not check_password_hash(user["password_hash"], password):
+        return None
+    return actor_of(user)
+
+
+def actor_of(user: dict) -> Actor:
+    return Actor(
+        id=user["id"],
+        name=user["name"],
+        roles=tuple(user["roles"] or ()),
+        language=user["language"],
+    )
