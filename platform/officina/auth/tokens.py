@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from officina.auth.users import UserError, actor_of, find_user
+from officina.auth.users import UserError, find_user
 from officina.records import Actor
 from officina.schema.tables import TOKENS, USERS
 
@@ -91,20 +92,27 @@ def authenticate_token(runtime, header: str | None) -> Actor | None:
     token = header[len("Bearer ") :].strip()
     if not token.startswith(PREFIX):
         return None
-    tokens = runtime.schema.metadata.tables[TOKENS]
-    users = runtime.schema.metadata.tables[USERS]
+    statement = _actor_query(
+        runtime.schema.metadata.tables[TOKENS], runtime.schema.metadata.tables[USERS]
+    )
     with runtime.engine.connect() as connection:
-        row = (
-            connection.execute(
-                select(users)
-                .join(tokens, tokens.c.user_id == users.c.id)
-                .where(
-                    tokens.c.token_hash == _hash(token),
-                    tokens.c.revoked_at.is_(None),
-                    users.c.active.is_(True),
-                )
-            )
-            .mappings()
-            .first()
+        row = connection.execute(statement, {"token_hash": _hash(token)}).first()
+    if row is None:
+        return None
+    return Actor(
+        id=row.id, name=row.name, roles=tuple(row.roles or ()), language=row.language
+    )
+
+
+@lru_cache(maxsize=8)
+def _actor_query(tokens, users):
+    """Built once per definitions version (its tables), run on every request."""
+    return (
+        select(users.c.id, users.c.name, users.c.roles, users.c.language)
+        .join(tokens, tokens.c.user_id == users.c.id)
+        .where(
+            tokens.c.token_hash == bindparam("token_hash"),
+            tokens.c.revoked_at.is_(None),
+            users.c.active.is_(True),
         )
-    return actor_of(dict(row)) if row else None
+    )

@@ -62,7 +62,7 @@ class ExactDecimal(TypeDecorator):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / self._factor).quantize(self._quantum)
+            return Decimal(int(value)).scaleb(-self.scale)  # exact: 1250 -> 12.50
         return Decimal(value).quantize(self._quantum)
 
     @property

@@ -17,16 +17,31 @@ _ROW_COLUMNS = ("parent_id",)
 
 def jsonable(value: Any) -> Any:
     """`value` with every Decimal, date, datetime and time made JSON text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
     if isinstance(value, dict):
-        return {
-            key: jsonable(item)
-            for key, item in value.items()
-            if key not in _ROW_COLUMNS and not key.startswith("_")
-        }
+        return _record(value)
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
     return value
+
+
+def _record(record: dict) -> dict:
+    # A page holds thousands of values: plain ones are copied as they are,
+    # and only the few that need it are converted (no call per value).
+    result = {}
+    for key, item in record.items():
+        if key in _ROW_COLUMNS or key.startswith("_"):
+            continue
+        kind = type(item)
+        if item is None or kind is str or kind is int or kind is bool:
+            result[key] = item
+        elif kind is Decimal:
+            result[key] = str(item)
+        elif isinstance(item, dt.date | dt.time):
+            result[key] = item.isoformat()
+        else:
+            result[key] = jsonable(item)
+    return result
