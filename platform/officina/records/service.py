@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from officina.database import WRITE
@@ -265,12 +265,22 @@ class Statements:
 
     def __init__(self):
         self._inserts: dict[str, object] = {}
+        self._updates: dict[str, object] = {}
         self._counters: dict[str, object] = {}
 
     def counter(self, counters, dialect: str):
         statement = self._counters.get(dialect)
         if statement is None:
             statement = self._counters[dialect] = increment_statement(counters, dialect)
+        return statement
+
+    def update(self, table):
+        statement = self._updates.get(table.name)
+        if statement is None:
+            statement = self._updates[table.name] = table.update().where(
+                table.c.id == bindparam("match_id"),
+                table.c.version == bindparam("match_version"),
+            )
         return statement
 
     def insert(self, table):
@@ -804,13 +814,14 @@ class Transaction:
         }
         try:
             with self.connection.begin_nested():
+                # One statement per table; the SET columns come from the values.
                 result = self.connection.execute(
-                    table.update()
-                    .where(
-                        table.c.id == current["id"],
-                        table.c.version == current["version"],
-                    )
-                    .values(**values)
+                    self.service.statements.update(table),
+                    {
+                        **values,
+                        "match_id": current["id"],
+                        "match_version": current["version"],
+                    },
                 )
                 if result.rowcount != 1:
                     raise self._conflict(entity, current, current["version"])
@@ -824,7 +835,10 @@ class Transaction:
             raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
         changes.update(row_changes)
         self._audit(entity, current["id"], "update", changes, version)
-        new = self.reader.get(entity.name, current["id"])
+        if row_changes:
+            new = self.reader.get(entity.name, current["id"])
+        else:  # only the record's own columns changed: no need to read it back
+            new = {**current, **stored, **values}
         self._trigger("update", entity, current["id"], current, new)
         return new
 
