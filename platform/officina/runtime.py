@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from officina.auth.permissions import Permissions
 from officina.database import create_database_engine
 from officina.definitions import Definitions
 from officina.records import Hooks, RecordsService
@@ -52,6 +53,7 @@ class Runtime:
             except Exception:
                 engine.dispose()
                 raise
+        hooks = Permissions(definitions).install(hooks or Hooks())
         records = RecordsService(definitions, schema, engine, hooks)
         return cls(site, definitions, schema, engine, records)
 

@@ -147,3 +147,17 @@ def test_reads_record_what_an_expression_depends_on(check):
     expression, _ = check("sum(lines.qty) + total + length(customer.name)")
     assert ("lines", "qty") in expression.reads
     assert ("total",) in expression.reads
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("1" * 60_000, "cannot be read: ValueError"),
+        ("(" * 5_000 + "1" + ")" * 5_000, "cannot be read: RecursionError"),
+        ("+".join(["1"] * 3_000), "is nested too deeply"),
+    ],
+)
+def test_absurd_expressions_are_problems_not_crashes(check, source, message):
+    expression, problems = check(source)
+    assert expression is None
+    assert message in problems[0][0]

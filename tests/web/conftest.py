@@ -69,7 +69,9 @@ def app(opened):
 
 @pytest.fixture
 def token(opened):
-    add_user(opened, email="ada@example.com", name="Ada", password=None, roles=[])
+    add_user(
+        opened, email="ada@example.com", name="Ada", password=None, roles=["admin"]
+    )
     secret, _ = create_token(opened, "ada@example.com", "tests")
     return secret
 

@@ -101,7 +101,9 @@ def test_a_failed_create_does_not_use_up_its_key(client):
 
 
 def test_keys_belong_to_their_user(app, opened, client):
-    add_user(opened, email="bob@example.com", name="Bob", password=None, roles=[])
+    add_user(
+        opened, email="bob@example.com", name="Bob", password=None, roles=["admin"]
+    )
     bob, _ = create_token(opened, "bob@example.com", "tests")
     headers = {"Idempotency-Key": "same"}
     first = client.post("/api/v1/customer", json={"name": "Acme"}, headers=headers)

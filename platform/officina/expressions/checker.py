@@ -96,15 +96,35 @@ class ExpressionChecker:
                     )
         except TemplateSyntaxError as error:
             return None, [_syntax(error, source)]
-        if template or template_file:
-            run.statements(
-                tree.body, _FILE_STATEMENTS if template_file else _TEMPLATE_STATEMENTS
-            )
-            result_type = t.Value("text")
-        else:
-            result_type = run.infer(tree)
-            if isinstance(result_type, t.Rows | t.Column) and not many:
-                run.problem(*_many_rows(result_type, "the expression"))
+        except (ValueError, RecursionError, MemoryError) as error:
+            # Jinja's lexer and parser on absurd input: a number of 60,000
+            # digits, brackets nested thousands deep.
+            return None, [
+                ExpressionProblem(
+                    f"the expression '{_short(source)}' cannot be read: "
+                    f"{type(error).__name__}",
+                    "shorten it: numbers of at most a few dozen digits, brackets "
+                    "nested a few levels deep",
+                )
+            ]
+        try:
+            if template or template_file:
+                run.statements(
+                    tree.body,
+                    _FILE_STATEMENTS if template_file else _TEMPLATE_STATEMENTS,
+                )
+                result_type = t.Value("text")
+            else:
+                result_type = run.infer(tree)
+                if isinstance(result_type, t.Rows | t.Column) and not many:
+                    run.problem(*_many_rows(result_type, "the expression"))
+        except RecursionError:
+            return None, [
+                ExpressionProblem(
+                    f"the expression '{_short(source)}' is nested too deeply",
+                    "split it into several fields or conditions",
+                )
+            ]
         if run.problems:
             return None, run.problems
         expression = Expression(

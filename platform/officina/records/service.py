@@ -108,6 +108,8 @@ class Hooks:
     permission_checks: list[PermissionCheck] = dataclass_field(default_factory=list)
     # Conditions added to every list query (a role's row filters).
     row_filters: list[Callable] = dataclass_field(default_factory=list)
+    # Fields an actor may not see: removed from every record they get.
+    hidden_fields: list[Callable] = dataclass_field(default_factory=list)
     after_write: list[Trigger] = dataclass_field(default_factory=list)
 
 
@@ -166,8 +168,62 @@ class RecordsService:
             transaction.delete(entity, record_id, version=version)
 
     def get(self, entity: str, record_id, *, actor: Actor = SYSTEM) -> dict:
+        model = self.definitions.entities.get(entity)
+        if model is None or model.is_child:
+            raise RecordNotFound(entity, record_id)
+        self.permit(actor, "read", model)
         with self.engine.connect() as connection:
-            return Reader(self, connection).get(entity, record_id)
+            if not self.visible(connection, model, record_id, actor):
+                raise RecordNotFound(entity, record_id)
+            return self.shown(
+                model, Reader(self, connection).get(entity, record_id), actor
+            )
+
+    # -- what an actor may see -----------------------------------------------
+    def permit(
+        self, actor: Actor, action: str, entity: Entity, record=None, values=None
+    ) -> None:
+        for check in self.hooks.permission_checks:
+            check(
+                actor=actor, action=action, entity=entity, record=record, values=values
+            )
+
+    def row_condition(self, actor: Actor, entity: Entity):
+        """The rows of `entity` the actor may see (None: all of them)."""
+        condition = None
+        for row_filter in self.hooks.row_filters:
+            part = row_filter(
+                actor=actor,
+                entity=entity,
+                table=self.schema.table(entity.name),
+                service=self,
+            )
+            if part is not None:
+                condition = part if condition is None else condition & part
+        return condition
+
+    def visible(
+        self, connection: Connection, entity: Entity, record_id, actor: Actor
+    ) -> bool:
+        condition = self.row_condition(actor, entity)
+        if condition is None:
+            return True
+        table = self.schema.table(entity.name)
+        return (
+            connection.execute(
+                select(table.c.id).where(table.c.id == record_id, condition)
+            ).first()
+            is not None
+        )
+
+    def shown(self, entity: Entity, record: dict, actor: Actor) -> dict:
+        """The record without the fields the actor may not see."""
+        hidden: set[str] = set()
+        for hook in self.hooks.hidden_fields:
+            hidden |= hook(actor=actor, entity=entity)
+        if not hidden:
+            return record
+        return {key: value for key, value in record.items() if key not in hidden}
 
     def list(
         self,
@@ -184,15 +240,10 @@ class RecordsService:
     ) -> Page:
         """A page of records; see `listing` for filters, sorting and cursors."""
         model = self.definitions.entities.get(entity)
-        if model is None:
+        if model is None or model.is_child:
             raise RecordNotFound(entity, "?")
-        extra = None
-        for row_filter in self.hooks.row_filters:
-            condition = row_filter(
-                actor=actor, entity=model, table=self.schema.table(entity)
-            )
-            if condition is not None:
-                extra = condition if extra is None else extra & condition
+        self.permit(actor, "read", model)
+        extra = self.row_condition(actor, model)
         with self.engine.connect() as connection:
             lister = Lister(self, model)
             page = lister.run(
@@ -207,7 +258,10 @@ class RecordsService:
             )
             if expand:
                 expand_references(connection, self, model, page.records, list(expand))
-            return page
+        if self.hooks.hidden_fields and not actor.system:
+            records = [self.shown(model, record, actor) for record in page.records]
+            page = Page(records, page.next_cursor, page.total)
+        return page
 
     def adjust(
         self,
@@ -354,13 +408,16 @@ class Transaction:
         self._complete(entity, record, given, set(given), rows, None, problems)
         if problems:
             raise RecordInvalid(entity.name, problems)
-        return self._insert(entity, record, rows)
+        return self.service.shown(
+            entity, self._insert(entity, record, rows), self.actor
+        )
 
     def update(
         self, entity_name: str, record_id, values: dict, *, version: int | None = None
     ) -> dict:
         entity = self._entity(entity_name)
         current = self.reader.get(entity.name, record_id, lock=True)
+        self._must_see(entity, record_id)
         if version is not None and int(version) != current["version"]:
             raise self._conflict(entity, current, int(version))
         self._permit("update", entity, current, values)
@@ -379,13 +436,16 @@ class Transaction:
         self._complete(entity, record, given, changed, all_rows, current, problems)
         if problems:
             raise RecordInvalid(entity.name, problems)
-        return self._update(entity, current, record, all_rows)
+        return self.service.shown(
+            entity, self._update(entity, current, record, all_rows), self.actor
+        )
 
     def delete(
         self, entity_name: str, record_id, *, version: int | None = None
     ) -> None:
         entity = self._entity(entity_name)
         current = self.reader.get(entity.name, record_id, lock=True)
+        self._must_see(entity, record_id)
         if version is not None and int(version) != current["version"]:
             raise self._conflict(entity, current, int(version))
         self._permit("delete", entity, current, None)
@@ -431,6 +491,7 @@ class Transaction:
                 entity.name, _single(field_name, "is not a number field")
             )
         self._permit("update", entity, {"id": record_id}, {field_name: by})
+        self._must_see(entity, record_id)
         amount = coerce(field, by)
         table = self.schema.table(entity.name)
         column = table.c[field_name]
@@ -493,14 +554,12 @@ class Transaction:
         return entity
 
     def _permit(self, action: str, entity: Entity, record, values) -> None:
-        for check in self.service.hooks.permission_checks:
-            check(
-                actor=self.actor,
-                action=action,
-                entity=entity,
-                record=record,
-                values=values,
-            )
+        self.service.permit(self.actor, action, entity, record, values)
+
+    def _must_see(self, entity: Entity, record_id) -> None:
+        """A record outside the actor's rows is, for them, not there."""
+        if not self.service.visible(self.connection, entity, record_id, self.actor):
+            raise RecordNotFound(entity.name, record_id)
 
     def _incoming(
         self, entity: Entity, values: dict, problems: Problems, *, creating: bool
