@@ -16,7 +16,8 @@ nesting, huge strings), and feeds the result to `load`. The property:
 
 Set OFFICINA_FUZZ_EXAMPLES to run more examples per test (default 100 each, so
 about 300 in all), e.g. ``OFFICINA_FUZZ_EXAMPLES=5000 pytest this_file``, and
-OFFICINA_FUZZ_DEADLINE_MS to change the deadline per example (default 2000).
+OFFICINA_FUZZ_DEADLINE_MS to set a deadline per example (default: none; a load
+that takes more than HANG_SECONDS fails in any case).
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ from officina.errors import DefinitionErrors, Location
 EXAMPLES = int(os.environ.get("OFFICINA_FUZZ_EXAMPLES", "100"))
 # Per example. The slowest honest examples (aliases up to the reader's budget of
 # 200,000 values) take about 0.7 s on an idle machine; raise this on a busy one.
-DEADLINE_MS = int(os.environ.get("OFFICINA_FUZZ_DEADLINE_MS", "2000"))
+# Off by default: a busy shared machine must not fail a correct load; the hang
+# check below (HANG_SECONDS) still catches a load that never ends.
+DEADLINE_MS = (
+    int(os.environ["OFFICINA_FUZZ_DEADLINE_MS"])
+    if os.environ.get("OFFICINA_FUZZ_DEADLINE_MS")
+    else None
+)
 # A load slower than this is a hang, whatever the machine.
 HANG_SECONDS = 10
 MEMORY_HEADROOM = 3 * 1024**3  # bytes these tests may allocate beyond the start
@@ -631,6 +638,9 @@ def _contains(value, target, seen=None) -> bool:
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=DEADLINE_MS,
+    # In CI the same examples every run, so a red run is this change's doing;
+    # locally every run explores new ones.
+    derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 base_names = st.sampled_from(sorted(BASES))
