@@ -76,3 +76,7 @@ def demo(site_path: str, language: str) -> None:
     click.echo(
         f"Add a user: officina user add you@example.com --role admin --site {folder}"
     )
+    click.echo(
+        f"Then a token for the API and the server: officina token create "
+        f"you@example.com --site {folder}; officina serve --site {folder}"
+    )
