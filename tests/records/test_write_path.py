@@ -185,3 +185,16 @@ def test_the_audit_trail_is_queryable_across_records(shop, stock):
     ]
     created = shop.audit_entries(entity="customer", action="create")
     assert {e["record_id"] for e in created} == {stock["ana"]["id"], stock["bo"]["id"]}
+
+
+def test_values_no_database_can_store_are_refused_by_field(shop, stock):
+    with pytest.raises(RecordInvalid) as caught:
+        shop.create(
+            "product",
+            {"sku": "BIG-1", "name": "A\x00B", "price": "1e26", "stock": 10**20},
+        )
+    assert caught.value.problems.fields == {
+        "name": ["may not contain the NUL character"],
+        "price": ["is too large (at most 16 digits before the point)"],
+        "stock": ["is too large"],
+    }

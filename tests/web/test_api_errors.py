@@ -117,4 +117,7 @@ def test_numbers_too_large_to_store_are_422_not_500(client):
 
 
 def test_text_with_nul_characters_is_refused(client):
-    assert_problem(client.post("/api/v1/customer", json={"name": "A\x00B"}), 400)
+    response = client.post("/api/v1/customer", json={"name": "A\x00B"})
+    assert assert_problem(response, 422)["errors"]["fields"] == {
+        "name": ["may not contain the NUL character"]
+    }

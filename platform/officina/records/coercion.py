@@ -16,6 +16,9 @@ from officina.definitions.model import Field
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
 _URL = re.compile(r"^(https?|ftp)://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# The largest whole numbers the database stores (64 bits; ratings 16 bits).
+MAX_INTEGER = 2**63 - 1
+MAX_RATING = 32_767
 _TRUE = {"true", "1", "yes", "on", "y", "t"}
 _FALSE = {"false", "0", "no", "off", "n", "f", ""}
 
@@ -32,6 +35,9 @@ def coerce(field: Field, value):
     """`value` as the Python value of `field`, or ValueError saying why not."""
     if is_empty(value) and field.type not in ("boolean", "json"):
         return None
+    if _has_nul(value):
+        # No database stores it in text (PostgreSQL refuses it outright).
+        raise ValueError("may not contain the NUL character")
     kind = field.type
     if kind in ("string", "text", "autonumber"):
         if isinstance(value, dict | list):
@@ -53,9 +59,9 @@ def coerce(field: Field, value):
             raise ValueError(f"'{text}' is not a web address (http://...)")
         return text
     if kind == "integer":
-        return _bounded(_integer(value), -(2**63), 2**63 - 1)
+        return _bounded(_integer(value), -MAX_INTEGER - 1, MAX_INTEGER)
     if kind == "rating":
-        return _bounded(_integer(value), 0, 32_767)
+        return _bounded(_integer(value), 0, MAX_RATING)
     if kind in ("decimal", "money", "percent"):
         return _decimal(value, field)
     if kind == "boolean":
@@ -78,7 +84,7 @@ def coerce(field: Field, value):
     if kind == "reference":
         if isinstance(value, dict):
             value = value.get("id")
-        return _bounded(_integer(value, "must be the id of a record"), 1, 2**63 - 1)
+        return _bounded(_integer(value, "must be the id of a record"), 1, MAX_INTEGER)
     if kind == "json":
         return value
     if kind == "attachment":
@@ -88,6 +94,16 @@ def coerce(field: Field, value):
             raise ValueError("must be uploaded files")
         return value
     raise ValueError(f"cannot store a value in a {kind} field")  # pragma: no cover
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _bounded(number: int, low: int, high: int) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
+    false,
     func,
     literal,
     or_,
@@ -256,7 +257,7 @@ class Lister:
     def _beyond(column, value, descending: bool):
         # Empty values sort last in both directions (NULLS LAST).
         if value is None:
-            return false_condition()
+            return false()
         if descending:
             return or_(column < value, column.is_(None))
         return or_(column > value, column.is_(None))
@@ -321,12 +322,6 @@ def _system_value(column, value):
             f"'{column.name}' cannot be compared with '{value}'"
         ) from None
     return value
-
-
-def false_condition():
-    from sqlalchemy import false
-
-    return false()
 
 
 def encode_cursor(row: dict, keys) -> str:

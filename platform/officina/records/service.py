@@ -543,13 +543,11 @@ class Transaction:
     # -- steps ------------------------------------------------------------
     def _entity(self, name: str) -> Entity:
         entity = self.definitions.entities.get(name)
-        if entity is None or entity.is_child:
-            raise (
-                RecordNotFound(name, "?")
-                if entity is None
-                else PermissionDenied(
-                    f"rows of {name} are written through their {entity.parent}"
-                )
+        if entity is None:
+            raise RecordNotFound(name, "?")
+        if entity.is_child:
+            raise PermissionDenied(
+                f"rows of {name} are written through their {entity.parent}"
             )
         return entity
 
@@ -608,7 +606,13 @@ class Transaction:
             if not isinstance(row, dict):
                 problems.add_row(field.name, index, None, "must be field: value pairs")
                 continue
-            converted: dict = {"id": row.get("id")}
+            row_id = row.get("id")
+            if row_id is not None and (
+                isinstance(row_id, bool) or not isinstance(row_id, int)
+            ):
+                problems.add_row(field.name, index, "id", "must be the id of a row")
+                continue
+            converted: dict = {"id": row_id}
             for name, item in row.items():
                 if name in ("id", "parent_id", "row_order", *SYSTEM_COLUMNS):
                     continue
@@ -684,7 +688,8 @@ class Transaction:
         def report(name, message):
             problems.add(name, message)
 
-        check_fields(entity, record, context_for, report)
+        # Fields whose value could not even be read are not checked again.
+        check_fields(entity, record, context_for, report, skip=set(problems.fields))
         check_rows_count(entity, rows, report)
         check_validations(entity, context_for, language, report)
         table = self.schema.table(entity.name)
@@ -742,7 +747,8 @@ class Transaction:
         def report(name, message):
             problems.add_row(table_name, index, name, message)
 
-        check_fields(child, row, context_for, report)
+        unreadable = set(problems.rows.get(table_name, {}).get(index, {}))
+        check_fields(child, row, context_for, report, skip=unreadable)
         check_validations(child, context_for, language, report)
 
     def _check_references(self, entity: Entity, record: dict, rows, problems) -> None:

@@ -42,10 +42,12 @@ def check_fields(
     report: Report,
     *,
     only: set[str] | None = None,
+    skip: set[str] = frozenset(),
 ) -> None:
-    """Field-level checks; `only` limits them to the fields written."""
+    """Field-level checks; `only` limits them to the fields written, `skip`
+    leaves out fields already reported."""
     for name, field in entity.fields.items():
-        if not field.stored or field.system:
+        if not field.stored or field.system or name in skip:
             continue
         if only is not None and name not in only:
             continue

@@ -18,9 +18,9 @@ from officina.definitions import Definitions
 from officina.definitions.language import FILTER_OPERATORS, RELATIVE_PERIODS
 from officina.definitions.model import Entity, Field, Filter, Label
 from officina.errors import suggest
+from officina.records.coercion import MAX_INTEGER as BIGINT
 from officina.records.coercion import coerce
 from officina.records.listing import MAX_LIMIT
-from officina.web.api.limits import BIGINT
 
 DEFAULT_LIMIT = 50
 RESERVED = ("sort", "limit", "cursor", "count", "expand")

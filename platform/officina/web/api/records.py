@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Response, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from officina.app import runtime
 from officina.definitions.model import Entity
 from officina.errors import suggest
+from officina.records.coercion import MAX_INTEGER as BIGINT
 from officina.web.api import blueprint, idempotency
 from officina.web.api.encoding import jsonable
-from officina.web.api.limits import BIGINT, range_problems
 from officina.web.api.query import (
     BadParameter,
     open_cursor,
@@ -43,18 +43,6 @@ def _answer(error: ApiProblem) -> Response:
 @blueprint.errorhandler(BadParameter)
 def _bad_parameter(error: BadParameter) -> Response:
     return problem(400, str(error), kind="bad-parameter", parameter=error.parameter)
-
-
-@blueprint.errorhandler(InvalidOperation)
-def _number_out_of_range(error: InvalidOperation) -> Response:
-    # Stopgap: records.coercion._decimal quantizes before checking the size,
-    # so a number of more than 28 digits (1e26 for money) raises
-    # InvalidOperation instead of a RecordInvalid. Nothing was written.
-    return problem(
-        422,
-        "a number is too large or has too many digits to be stored",
-        kind="invalid",
-    )
 
 
 @blueprint.before_request
@@ -250,35 +238,11 @@ def _body(entity: Entity) -> dict:
                 400, "the body must be a JSON object of field values", kind="bad-body"
             )
         )
-    if _has_nul(values):
-        raise ApiProblem(
-            problem(400, "text may not contain NUL characters", kind="bad-body")
-        )
-    errors = range_problems(runtime().definitions, entity, values)
-    if errors:
-        raise ApiProblem(
-            problem(
-                422,
-                "some numbers are too large to be stored",
-                kind="invalid",
-                errors=errors,
-            )
-        )
     return values
 
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 def _if_match() -> int | None:
