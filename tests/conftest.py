@@ -4,51 +4,14 @@ them, and the command line runner."""
 from __future__ import annotations
 
 import os
-import textwrap
 import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from officina.definitions import Layer, load
-from officina.packs.catalog import read_manifest
-
-
-def write_pack(
-    root: Path,
-    files: dict[str, str],
-    *,
-    name: str = "shop",
-    version: str = "1.0.0",
-    depends: dict[str, str] | None = None,
-) -> Path:
-    """A pack folder under `root` holding `files` (dedented) and a pack.yaml."""
-    folder = root / name
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest = f"name: {name}\nversion: {version}\ntitle: {name.title()}\n"
-    if depends:
-        manifest += "depends:\n" + "".join(
-            f"  {dep}: '{wanted}'\n" for dep, wanted in depends.items()
-        )
-    (folder / "pack.yaml").write_text(manifest, "utf-8")
-    for relative, text in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), "utf-8")
-    return folder
-
-
-def pack_layer(folder: Path, depends_on=()) -> Layer:
-    source, problems = read_manifest(folder)
-    assert not problems, problems
-    return Layer(
-        name=source.info.name,
-        files=tuple(source.files()),
-        info=source.info,
-        template_folders=(folder / "templates",),
-        depends_on=frozenset(depends_on),
-    )
+from officina.definitions import load
+from pack_files import pack_layer, write_pack
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ so nothing ever sees half of an old version and half of a new one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -29,6 +29,10 @@ class Runtime:
     schema: Schema
     engine: Engine
     records: RecordsService
+    permissions: Permissions
+    # What channels derive from these definitions (compiled forms, OpenAPI
+    # document, ...): built on first use, dropped with the runtime.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def open(
@@ -53,9 +57,10 @@ class Runtime:
             except Exception:
                 engine.dispose()
                 raise
-        hooks = Permissions(definitions).install(hooks or Hooks())
+        permissions = Permissions(definitions)
+        hooks = permissions.install(hooks or Hooks())
         records = RecordsService(definitions, schema, engine, hooks)
-        return cls(site, definitions, schema, engine, records)
+        return cls(site, definitions, schema, engine, records, permissions)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from conftest import pack_layer, write_pack
 from officina.cli import main
 from officina.definitions import language as lang
 from officina.definitions import load
@@ -36,6 +35,7 @@ from officina.definitions.source import read_documents
 from officina.errors import DefinitionErrors
 from officina.expressions.functions import BUILTIN_FUNCTIONS
 from officina.packs.catalog import read_manifest
+from pack_files import pack_layer, write_pack
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "definitions.md"
 MIN_EXAMPLES = 40

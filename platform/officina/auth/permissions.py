@@ -34,12 +34,17 @@ class Grant:
     hidden: frozenset[str]
     read_only: frozenset[str]
     row_filters: tuple | None  # None: every row; else any of these filter sets
+    transitions: frozenset[str] | None = frozenset()  # None: every transition
+
+    def may_take(self, transition: str) -> bool:
+        return self.transitions is None or transition in self.transitions
 
 
 FULL = Grant(
     frozenset({"create", "read", "update", "delete", "import", "export"}),
     frozenset(),
     frozenset(),
+    None,
     None,
 )
 NOTHING = Grant(frozenset(), frozenset(), frozenset(), ())
@@ -94,7 +99,18 @@ class Permissions:
         rows = (
             None if any(not p.rows for p in readers) else tuple(p.rows for p in readers)
         )
-        return Grant(actions, hidden, read_only, rows)
+        transitions = (
+            None
+            if any(p.transitions == "all" for p in permissions)
+            else frozenset().union(
+                *(
+                    p.transitions
+                    for p in permissions
+                    if isinstance(p.transitions, tuple)
+                )
+            )
+        )
+        return Grant(actions, hidden, read_only, rows, transitions)
 
     def install(self, hooks: Hooks) -> Hooks:
         """Add these rules to a records service's hooks."""
@@ -108,6 +124,11 @@ class Permissions:
         if actor.system:
             return
         grant = self.grant(actor.roles, entity)
+        if action.startswith("transition:"):
+            name = action.partition(":")[2]
+            if not grant.may_take(name):
+                raise PermissionDenied("your roles do not grant this transition")
+            return
         if action not in grant.actions:
             label = entity.label.get(actor.language)
             verb = "see" if action == "read" else action

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
-from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Engine, bindparam, select
 
 from officina.auth.users import UserError, find_user
 from officina.records import Actor
@@ -86,27 +86,78 @@ def revoke_token(runtime, token_id: int) -> None:
 
 
 def authenticate_token(runtime, header: str | None) -> Actor | None:
-    """The actor of an `Authorization: Bearer ...` header, or None."""
+    """The actor of an `Authorization: Bearer ...` header, or None.
+
+    One indexed query per request (token and user joined), built and
+    compiled once per runtime; nothing is remembered between requests, so a
+    revoked token or a deactivated user is refused by every process at once.
+    """
     if not header or not header.startswith("Bearer "):
         return None
     token = header[len("Bearer ") :].strip()
     if not token.startswith(PREFIX):
         return None
-    statement = _actor_query(
-        runtime.schema.metadata.tables[TOKENS], runtime.schema.metadata.tables[USERS]
+    lookup = runtime.records.statements.built(
+        "auth.actor",
+        lambda: ActorLookup(runtime.engine, runtime.schema.metadata.tables),
     )
-    with runtime.engine.connect() as connection:
-        row = connection.execute(statement, {"token_hash": _hash(token)}).first()
+    row = lookup(_hash(token))
     if row is None:
         return None
-    return Actor(
-        id=row.id, name=row.name, roles=tuple(row.roles or ()), language=row.language
-    )
+    user_id, name, roles, language = row
+    if isinstance(roles, str | bytes):  # SQLite keeps JSON as text
+        roles = json.loads(roles)
+    return Actor(id=user_id, name=name, roles=tuple(roles or ()), language=language)
 
 
-@lru_cache(maxsize=8)
-def _actor_query(tokens, users):
-    """Built once per definitions version (its tables), run on every request."""
+class ActorLookup:
+    """The token query, compiled once for the engine's dialect and run on
+    the driver's own cursor.
+
+    It runs before every API request, and SQLAlchemy's execution machinery
+    (result objects, events, cache lookups) costs several times the query
+    itself. Anything unusual (a driver error, a logging engine) goes the
+    ordinary SQLAlchemy way, which wraps errors and replaces lost
+    connections as everywhere else.
+    """
+
+    def __init__(self, engine: Engine, tables):
+        self.engine = engine
+        self.statement = _actor_query(tables)
+        compiled = self.statement.compile(dialect=engine.dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        self.dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    def __call__(self, token_hash: str):
+        if self.engine.echo:
+            return self.through_sqlalchemy(token_hash)
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(
+                    self.sql,
+                    (token_hash,) if self.positional else {"token_hash": token_hash},
+                )
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        except self.dbapi_error:
+            connection.invalidate()
+            return self.through_sqlalchemy(token_hash)
+        finally:
+            connection.close()
+
+    def through_sqlalchemy(self, token_hash: str):
+        with self.engine.connect() as connection:
+            row = connection.execute(self.statement, {"token_hash": token_hash}).first()
+        return None if row is None else tuple(row)
+
+
+def _actor_query(tables):
+    """Built once per definitions version (held by its records service)."""
+    tokens, users = tables[TOKENS], tables[USERS]
     return (
         select(users.c.id, users.c.name, users.c.roles, users.c.language)
         .join(tokens, tokens.c.user_id == users.c.id)

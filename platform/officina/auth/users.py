@@ -107,3 +107,92 @@ def actor_of(user: dict) -> Actor:
         roles=tuple(user["roles"] or ()),
         language=user["language"],
     )
+
+
+def set_language(runtime, user_id: int, language: str) -> None:
+    """Change the language a user's pages are shown in."""
+    if language not in runtime.site.languages:
+        raise UserError(
+            f"the language '{language}' is not one of the site's "
+            f"({', '.join(runtime.site.languages)})"
+        )
+    table = _users(runtime)
+    with runtime.engine.begin() as connection:
+        connection.execute(
+            table.update().where(table.c.id == user_id).values(language=language)
+        )
+
+
+def list_users(runtime) -> list[dict]:
+    table = _users(runtime)
+    columns = [c for c in table.c if c.name != "password_hash"]
+    with runtime.engine.connect() as connection:
+        rows = connection.execute(select(*columns).order_by(table.c.email)).mappings()
+        return [dict(row) for row in rows]
+
+
+def get_user(runtime, user_id: int) -> dict | None:
+    table = _users(runtime)
+    columns = [c for c in table.c if c.name != "password_hash"]
+    with runtime.engine.connect() as connection:
+        row = (
+            connection.execute(select(*columns).where(table.c.id == user_id))
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def update_user(
+    runtime,
+    user_id: int,
+    *,
+    name: str,
+    roles: list[str],
+    language: str,
+    active: bool,
+    password: str | None = None,
+    acting_user_id: int | None = None,
+) -> dict:
+    """Change a user; every problem is reported at once. An administrator
+    cannot take away their own admin role or deactivate themselves (so a site
+    always keeps someone who can manage it)."""
+    problems = []
+    known = set(runtime.definitions.roles) | {"admin"}
+    for role in roles:
+        if role not in known:
+            problems.append(
+                f"there is no role '{role}' ("
+                + (suggest(role, known) or one_of(known))
+                + ")"
+            )
+    if password is not None and len(password) < MIN_PASSWORD:
+        problems.append(f"the password must have at least {MIN_PASSWORD} characters")
+    if language not in runtime.site.languages:
+        problems.append(f"the language '{language}' is not one of the site's")
+    if not name.strip():
+        problems.append("the name may not be empty")
+    if acting_user_id == user_id and ("admin" not in roles or not active):
+        problems.append(
+            "you cannot remove your own admin role or deactivate yourself; "
+            "ask another administrator"
+        )
+    if problems:
+        raise UserError("the user cannot be changed: " + "; ".join(problems) + ".")
+    values = {
+        "name": name.strip()[:200],
+        "roles": list(dict.fromkeys(roles)),
+        "language": language,
+        "active": bool(active),
+    }
+    if password is not None:
+        values["password_hash"] = generate_password_hash(password)
+    table = _users(runtime)
+    with runtime.engine.begin() as connection:
+        result = connection.execute(
+            table.update().where(table.c.id == user_id).values(**values)
+        )
+        if result.rowcount != 1:
+            raise UserError(f"there is no user with id {user_id}")
+    values.pop("password_hash", None)
+    return {"id": user_id, **values}

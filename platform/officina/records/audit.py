@@ -46,10 +46,12 @@ def record_entry(
     user_id,
     at,
     comment: str | None = None,
+    statement=None,
 ) -> None:
-    audit: Table = tables[AUDIT]
+    """Append one entry; `statement` is `tables[AUDIT].insert()` if the
+    caller keeps one (built once, so only the values are bound per write)."""
     connection.execute(
-        audit.insert(),
+        tables[AUDIT].insert() if statement is None else statement,
         {
             "entity": entity,
             "record_id": record_id,

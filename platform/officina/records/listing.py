@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Connection,
+    String,
     Text,
     and_,
     cast,
@@ -35,6 +36,11 @@ from officina.records.errors import RecordError
 from officina.schema.column_types import UTCDateTime
 
 MAX_LIMIT = 500
+
+
+# A filter with this operator searches the entity's search fields.
+SEARCH = "search"
+MAX_SEARCH_WORDS = 8
 
 
 class ListingError(RecordError):
@@ -129,6 +135,8 @@ class Lister:
             raise ListingError(f"'{field.name}' {error}") from None
 
     def _one(self, item: Filter, context: dict):
+        if item.operator == SEARCH:
+            return self._search(str(item.value))
         if len(item.path) > 1:
             return self._through(item, context)
         name = item.path[0]
@@ -194,6 +202,37 @@ class Lister:
         if operator in comparisons:
             return comparisons[operator](converted)
         raise ListingError(f"'{operator}' is not a filter operator")
+
+    def _search(self, text: str):
+        """Every word of `text` in one of the entity's search fields (or its
+        title), ignoring case."""
+        entity = self.entity
+        names = (
+            list(entity.search)
+            or [
+                name
+                for name in (entity.title_field, "number", "name", "title")
+                if name and name in self.table.c
+            ][:1]
+        )
+        if not names:
+            raise ListingError(f"{entity.label.get()} has no fields to search")
+        columns = [self.table.c[name] for name in names]
+        words = text.split()[:MAX_SEARCH_WORDS]
+        parts = []
+        for word in words:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parts.append(
+                or_(
+                    *(
+                        cast(column, Text).ilike(f"%{escaped}%", escape="\\")
+                        if not isinstance(column.type, String)
+                        else column.ilike(f"%{escaped}%", escape="\\")
+                        for column in columns
+                    )
+                )
+            )
+        return and_(true(), *parts)
 
     def _through(self, item: Filter, context: dict):
         """`customer.city = 'Oslo'`: a subquery on the referenced entity."""
@@ -262,6 +301,22 @@ class Lister:
             return or_(column < value, column.is_(None))
         return or_(column > value, column.is_(None))
 
+    def _query(self, keys, filters, cursor, extra_condition, context, limit):
+        """(the page's SELECT, its WHERE condition)."""
+        condition = self.condition(list(filters), context)
+        if extra_condition is not None:
+            condition = and_(condition, extra_condition)
+        query = select(self.table).where(condition)
+        if cursor:
+            query = query.where(self.after(keys, decode_cursor(cursor, keys, self)))
+        for name, descending in keys:
+            column = self.table.c[name]
+            ordered = column.desc() if descending else column.asc()
+            # Empty values last; NOT NULL columns say nothing, so PostgreSQL
+            # can walk a plain index backwards for a descending sort.
+            query = query.order_by(ordered.nulls_last() if column.nullable else ordered)
+        return query.limit(int(limit) + 1), condition
+
     def run(
         self,
         connection: Connection,
@@ -277,22 +332,23 @@ class Lister:
         if not 1 <= int(limit) <= MAX_LIMIT:
             raise ListingError(f"limit must be between 1 and {MAX_LIMIT}")
         keys = self.order(tuple(sort))
-        condition = self.condition(list(filters), context)
-        if extra_condition is not None:
-            condition = and_(condition, extra_condition)
-        query = select(self.table).where(condition)
-        if cursor:
-            query = query.where(self.after(keys, decode_cursor(cursor, keys, self)))
-        for name, descending in keys:
-            column = self.table.c[name]
-            ordered = column.desc() if descending else column.asc()
-            # Empty values last; NOT NULL columns say nothing, so PostgreSQL
-            # can walk a plain index backwards for a descending sort.
-            query = query.order_by(ordered.nulls_last() if column.nullable else ordered)
-        rows = [
-            dict(row)
-            for row in connection.execute(query.limit(int(limit) + 1)).mappings()
-        ]
+        filters = tuple(filters)
+        reusable = not cursor and extra_condition is None and _plain_filters(filters)
+        if reusable:
+            # The same list asked again (a page refreshed, an API client
+            # polling) reuses its statement: SQLAlchemy then neither builds
+            # nor re-keys it, and its compiled form is found at once.
+            query, condition = self.service.statements.listed(
+                (self.entity.name, _filters_key(filters), tuple(sort), int(limit)),
+                lambda: self._query(keys, filters, None, None, context, limit),
+            )
+        else:
+            query, condition = self._query(
+                keys, filters, cursor, extra_condition, context, limit
+            )
+        result = connection.execute(query)
+        columns = result.keys()
+        rows = [dict(zip(columns, row, strict=True)) for row in result.all()]
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -303,6 +359,39 @@ class Lister:
                 select(func.count()).select_from(self.table).where(condition)
             ).scalar_one()
         return Page(rows, next_cursor, total)
+
+
+# Filter values a list statement can be kept for: constants whose repr
+# tells them apart (1, True, "1" and Decimal("1.0") are different filters).
+_CONSTANTS = (
+    type(None),
+    str,
+    int,
+    bool,
+    float,
+    Decimal,
+    dt.date,
+    dt.datetime,
+    dt.time,
+)
+
+
+def _plain_filters(filters) -> bool:
+    """Filters of constant values only: no expressions (which depend on the
+    user or record) and no periods (which depend on the day)."""
+    for item in filters:
+        if item.operator == "within":
+            return False
+        values = item.value if type(item.value) is tuple else (item.value,)
+        if not all(type(value) in _CONSTANTS for value in values):
+            return False
+    return True
+
+
+def _filters_key(filters) -> tuple:
+    return tuple(
+        (tuple(item.path), item.operator, repr(item.value)) for item in filters
+    )
 
 
 def _system_value(column, value):
@@ -369,8 +458,13 @@ def expand_references(
     entity: Entity,
     records: list[dict],
     names: list[str],
+    actor=None,
 ) -> None:
-    """Replace reference ids by the referenced records, one query per field."""
+    """Replace reference ids by the referenced records, one query per field.
+
+    For an actor, only what they may read: nothing of an entity they may
+    not read, no record outside their row filters, no hidden field, and of
+    users only the name."""
     for name in dict.fromkeys(names):  # each once, in the order asked
         field = entity.fields.get(name)
         if field is not None and field.type == "table":
@@ -383,18 +477,37 @@ def expand_references(
         ids = {record[name] for record in records if record.get(name) is not None}
         if not ids:
             continue
-        table = (
-            service.schema.metadata.tables["officina_user"]
-            if field.to == "user"
-            else service.schema.table(field.to)
-        )
-        columns = [c for c in table.c if c.name != "password_hash"]
+        restricted = actor is not None and not actor.system
+        condition = true()
+        target = service.definitions.entities.get(field.to)
+        if field.to == "user":
+            table = service.schema.metadata.tables["officina_user"]
+            columns = [
+                c
+                for c in table.c
+                if c.name != "password_hash"
+                and (not restricted or c.name in ("id", "name"))
+            ]
+        else:
+            table = service.schema.table(field.to)
+            columns = list(table.c)
+            if restricted:
+                try:
+                    service.permit(actor, "read", target)
+                except RecordError:
+                    continue  # may not read them: the ids stay ids
+                condition = service.row_condition(actor, target)
+                condition = true() if condition is None else condition
         found = {
             row["id"]: dict(row)
             for row in connection.execute(
-                select(*columns).where(table.c.id.in_(sorted(ids)))
+                select(*columns).where(table.c.id.in_(sorted(ids)), condition)
             ).mappings()
         }
+        if restricted and target is not None:
+            found = {
+                key: service.shown(target, row, actor) for key, row in found.items()
+            }
         for record in records:
             if record.get(name) is not None:
                 record[name] = found.get(record[name], {"id": record[name]})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from officina.database import WRITE
 from officina.definitions import Definitions
-from officina.definitions.model import Entity
-from officina.records import audit
+from officina.definitions.model import Entity, Filter
+from officina.records import audit, workflow
 from officina.records.coercion import coerce
 from officina.records.compute import (
     apply_copies,
@@ -40,7 +40,7 @@ from officina.records.errors import (
     RecordInvalid,
     RecordNotFound,
 )
-from officina.records.listing import Lister, Page, expand_references
+from officina.records.listing import SEARCH, Lister, Page, expand_references
 from officina.records.numbering import increment_statement, next_number
 from officina.records.validation import (
     check_fields,
@@ -50,6 +50,9 @@ from officina.records.validation import (
     missing_references,
 )
 from officina.schema.tables import AUDIT, COUNTERS, USERS, Schema
+
+# List statements kept per runtime (see `Statements.listed`).
+LISTED = 256
 
 SYSTEM_COLUMNS = (
     "id",
@@ -167,6 +170,35 @@ class RecordsService:
         with self.transaction(actor) as transaction:
             transaction.delete(entity, record_id, version=version)
 
+    def transition(
+        self,
+        entity: str,
+        record_id,
+        name: str,
+        *,
+        values: dict | None = None,
+        comment: str | None = None,
+        version: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> dict:
+        with self.transaction(actor) as transaction:
+            return transaction.transition(
+                entity, record_id, name, values=values, comment=comment, version=version
+            )
+
+    def transitions(self, entity: str, record_id, *, actor: Actor = SYSTEM) -> list:
+        """The transitions out of the record's state, each allowed for the
+        actor or with the reason it is not."""
+        model = self.definitions.entities.get(entity)
+        if model is None or model.is_child:
+            raise RecordNotFound(entity, record_id)
+        self.permit(actor, "read", model)
+        with self.engine.connect() as connection:
+            if not self.visible(connection, model, record_id, actor):
+                raise RecordNotFound(entity, record_id)
+            record = Reader(self, connection).get(entity, record_id)
+            return workflow.choices(self, connection, model, record, actor)
+
     def get(self, entity: str, record_id, *, actor: Actor = SYSTEM) -> dict:
         model = self.definitions.entities.get(entity)
         if model is None or model.is_child:
@@ -216,11 +248,16 @@ class RecordsService:
             is not None
         )
 
-    def shown(self, entity: Entity, record: dict, actor: Actor) -> dict:
-        """The record without the fields the actor may not see."""
+    def hidden(self, entity: Entity, actor: Actor) -> set[str]:
+        """The fields of `entity` the actor may not see."""
         hidden: set[str] = set()
         for hook in self.hooks.hidden_fields:
             hidden |= hook(actor=actor, entity=entity)
+        return hidden
+
+    def shown(self, entity: Entity, record: dict, actor: Actor) -> dict:
+        """The record without the fields the actor may not see."""
+        hidden = self.hidden(entity, actor)
         if not hidden:
             return record
         return {key: value for key, value in record.items() if key not in hidden}
@@ -237,11 +274,21 @@ class RecordsService:
         expand=(),
         actor: Actor = SYSTEM,
         context: dict | None = None,
+        search: str | None = None,
     ) -> Page:
-        """A page of records; see `listing` for filters, sorting and cursors."""
+        """A page of records; see `listing` for filters, sorting and cursors.
+        `search`: words that must each be in one of the search fields."""
         model = self.definitions.entities.get(entity)
         if model is None or model.is_child:
             raise RecordNotFound(entity, "?")
+        hidden = self.hidden(model, actor) if not actor.system else ()
+        if hidden:
+            _refuse_hidden(model, hidden, filters, sort, actor)
+        if search and search.strip():
+            fields = tuple(name for name in model.search if name not in hidden)
+            if model.search and not fields:  # every search field is hidden
+                fields = ("id",)
+            filters = (*filters, Filter(fields or ("",), SEARCH, search.strip()))
         self.permit(actor, "read", model)
         extra = self.row_condition(actor, model)
         with self.engine.connect() as connection:
@@ -257,9 +304,14 @@ class RecordsService:
                 context=context,
             )
             if expand:
-                expand_references(connection, self, model, page.records, list(expand))
-        if self.hooks.hidden_fields and not actor.system:
-            records = [self.shown(model, record, actor) for record in page.records]
+                expand_references(
+                    connection, self, model, page.records, list(expand), actor
+                )
+        if hidden:  # found once for the page, not once per record
+            records = [
+                {k: v for k, v in record.items() if k not in hidden}
+                for record in page.records
+            ]
             page = Page(records, page.next_cursor, page.total)
         return page
 
@@ -321,6 +373,46 @@ class Statements:
         self._inserts: dict[str, object] = {}
         self._updates: dict[str, object] = {}
         self._counters: dict[str, object] = {}
+        self._built: dict[object, object] = {}
+        self._listed: dict[object, object] = {}
+
+    def built(self, key, build: Callable[[], object]):
+        """The statement `build()` makes, made once per key and kept here
+        (on the runtime's records service, so per definitions version)."""
+        statement = self._built.get(key)
+        if statement is None:
+            statement = self._built[key] = build()
+        return statement
+
+    def listed(self, key, build: Callable[[], object]):
+        """A list statement kept by its filters, sort and limit; at most
+        LISTED of them (the values differ, so the set is not bounded)."""
+        statement = self._listed.get(key)
+        if statement is None:
+            if len(self._listed) >= LISTED:
+                self._listed.clear()
+            statement = self._listed[key] = build()
+        return statement
+
+    def by_id(self, table, *, lock: bool = False):
+        """SELECT one row by `:record_id` (optionally FOR UPDATE)."""
+
+        def build():
+            query = select(table).where(table.c.id == bindparam("record_id"))
+            return query.with_for_update() if lock else query
+
+        return self.built(("by_id", table.name, lock), build)
+
+    def rows(self, table):
+        """SELECT the child rows of `:parent_id`, in their order."""
+        return self.built(
+            ("rows", table.name),
+            lambda: (
+                select(table)
+                .where(table.c.parent_id == bindparam("parent_id"))
+                .order_by(table.c.row_order, table.c.id)
+            ),
+        )
 
     def counter(self, counters, dialect: str):
         statement = self._counters.get(dialect)
@@ -356,13 +448,15 @@ class Reader:
         if entity is None or entity.is_child:
             raise RecordNotFound(entity_name, record_id)
         table = self.service.schema.table(entity_name)
-        query = select(table).where(table.c.id == record_id)
-        if lock and self.connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = self.connection.execute(query).mappings().first()
+        query = self.service.statements.by_id(
+            table, lock=lock and self.connection.dialect.name == "postgresql"
+        )
+        result = self.connection.execute(query, {"record_id": record_id})
+        keys = result.keys()
+        row = result.first()
         if row is None:
             raise RecordNotFound(entity_name, record_id)
-        record = dict(row)
+        record = dict(zip(keys, row, strict=True))
         for name, field in entity.fields.items():
             if field.type == "table":
                 record[name] = self.rows(field.of, record_id)
@@ -371,11 +465,10 @@ class Reader:
     def rows(self, child: str, parent_id) -> list[dict]:
         table = self.service.schema.table(child)
         result = self.connection.execute(
-            select(table)
-            .where(table.c.parent_id == parent_id)
-            .order_by(table.c.row_order, table.c.id)
-        ).mappings()
-        return [dict(row) for row in result]
+            self.service.statements.rows(table), {"parent_id": parent_id}
+        )
+        keys = result.keys()
+        return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 class Transaction:
@@ -433,6 +526,16 @@ class Transaction:
         }
         all_rows.update(rows)
         changed = {name for name in given if current.get(name) != record.get(name)}
+        changed_rows = {
+            name
+            for name, given_rows in rows.items()
+            if any(_rows_diff(current.get(name, []), given_rows).values())
+        }
+        refusal = workflow.edit_refusal(
+            entity, current, changed | changed_rows, self.actor
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
         self._complete(entity, record, given, changed, all_rows, current, problems)
         if problems:
             raise RecordInvalid(entity.name, problems)
@@ -462,6 +565,55 @@ class Transaction:
         }
         self._audit(entity, record_id, "delete", changes, current["version"])
         self._trigger("delete", entity, record_id, current, None)
+
+    def transition(
+        self,
+        entity_name: str,
+        record_id,
+        name: str,
+        *,
+        values: dict | None = None,
+        comment: str | None = None,
+        version: int | None = None,
+    ) -> dict:
+        """Move the record along its workflow (see `workflow`), with any
+        field values the step needs, as one audited write."""
+        entity = self._entity(entity_name)
+        transition = workflow.find(entity, name)
+        current = self.reader.get(entity.name, record_id, lock=True)
+        self._must_see(entity, record_id)
+        if version is not None and int(version) != current["version"]:
+            raise self._conflict(entity, current, int(version))
+        self.service.permit(self.actor, "read", entity, current)
+        workflow.check_transition(self, entity, transition, current, comment)
+        problems = Problems()
+        changes, given, rows = self._incoming(
+            entity, values or {}, problems, creating=False
+        )
+        if changes or rows:
+            self._permit("update", entity, current, values)
+        if problems:
+            raise RecordInvalid(entity.name, problems)
+        tables = {n for n, f in entity.fields.items() if f.type == "table"}
+        record = {k: v for k, v in current.items() if k not in tables}
+        record.update(changes)
+        all_rows = {name: current.get(name, []) for name in tables}
+        all_rows.update(rows)
+        workflow.guard_and_assign(self, entity, transition, record, all_rows, current)
+        changed = {k for k in record if current.get(k) != record.get(k)}
+        self._complete(entity, record, given, changed, all_rows, current, problems)
+        if problems:
+            raise RecordInvalid(entity.name, problems)
+        new = self._update(
+            entity,
+            current,
+            record,
+            all_rows,
+            action="transition",
+            comment=(comment or "").strip() or None,
+            transition=transition.name,
+        )
+        return self.service.shown(entity, new, self.actor)
 
     def get(self, entity_name: str, record_id) -> dict:
         return self.reader.get(entity_name, record_id)
@@ -825,7 +977,7 @@ class Transaction:
         }
         values = self._row_values(table, {**self._stored(entity, record), **stamp})
         try:
-            with self.connection.begin_nested():
+            with self._atomic(single=not rows):
                 # One compiled statement per table; values travel as parameters.
                 inserted = (
                     self.connection.execute(
@@ -855,7 +1007,17 @@ class Transaction:
         self._trigger("create", entity, record_id, None, new)
         return new
 
-    def _update(self, entity: Entity, current: dict, record: dict, all_rows):
+    def _update(
+        self,
+        entity: Entity,
+        current: dict,
+        record: dict,
+        all_rows,
+        *,
+        action: str = "update",
+        comment: str | None = None,
+        transition: str | None = None,
+    ):
         table = self.schema.table(entity.name)
         stored = self._stored(entity, record)
         changes = audit.diff(
@@ -878,7 +1040,7 @@ class Transaction:
             "version": version,
         }
         try:
-            with self.connection.begin_nested():
+            with self._atomic(single=not rows):
                 # One statement per table; the SET columns come from the values.
                 result = self.connection.execute(
                     self.service.statements.update(table),
@@ -899,13 +1061,24 @@ class Transaction:
         except IntegrityError as error:
             raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
         changes.update(row_changes)
-        self._audit(entity, current["id"], "update", changes, version)
+        if transition is not None:
+            changes["_transition"] = transition
+        self._audit(entity, current["id"], action, changes, version, comment)
         if row_changes:
             new = self.reader.get(entity.name, current["id"])
         else:  # only the record's own columns changed: no need to read it back
             new = {**current, **stored, **values}
         self._trigger("update", entity, current["id"], current, new)
         return new
+
+    def _atomic(self, *, single: bool):
+        """A savepoint around a write a constraint may refuse, so that the
+        transaction can go on without it. SQLite undoes a refused statement
+        by itself and keeps the transaction, so one statement there needs
+        none (PostgreSQL aborts the whole transaction: always a savepoint)."""
+        if single and self.connection.dialect.name == "sqlite":
+            return nullcontext()
+        return self.connection.begin_nested()
 
     @staticmethod
     def _row_values(table, values: dict) -> dict:
@@ -989,6 +1162,9 @@ class Transaction:
             user_id=self.actor.id,
             at=self.now,
             comment=comment,
+            statement=self.service.statements.built(
+                "audit.insert", self.schema.metadata.tables[AUDIT].insert
+            ),
         )
 
     def _trigger(self, action: str, entity: Entity, record_id, old, new) -> None:
@@ -1051,6 +1227,18 @@ class Transaction:
             + (f": {', '.join(referrers)}" if referrers else ""),
         )
         return problems
+
+
+def _refuse_hidden(entity: Entity, hidden, filters, sort, actor: Actor) -> None:
+    """Filtering or sorting by a field one may not see would tell its values."""
+    used = [item.path[0] for item in filters if item.path and item.path[0]]
+    used += [key.lstrip("-+") for key in sort]
+    for name in used:
+        if name in hidden:
+            raise PermissionDenied(
+                f"you may not filter or sort {entity.label.get(actor.language)} "
+                f"records by '{name}'"
+            )
 
 
 def _single(name: str, message: str) -> Problems:

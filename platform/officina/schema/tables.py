@@ -42,6 +42,9 @@ AUDIT = "officina_audit"
 COUNTERS = "officina_counter"
 MIGRATIONS = "officina_migration"
 IDEMPOTENCY = "officina_idempotency"
+LOGIN_THROTTLE = "officina_login_throttle"
+COMMENTS = "officina_comment"
+IMPORTS = "officina_import"
 
 _ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 
@@ -299,6 +302,71 @@ def _system_tables(metadata: MetaData) -> None:
             "key",
             name=constraint_name("uq", IDEMPOTENCY, ["user_id", "key"]),
         ),
+    )
+    Table(
+        LOGIN_THROTTLE,
+        metadata,
+        # "email:<address>" or "ip:<address>": failed sign-ins are counted
+        # per account and per client, in the database, so every process of
+        # the site sees the same count.
+        Column("key", String(300), primary_key=True),
+        Column("failures", Integer, nullable=False),
+        Column("first_failure_at", UTCDateTime(), nullable=False),
+        Column("locked_until", UTCDateTime()),
+    )
+    Table(
+        COMMENTS,
+        metadata,
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("entity", String(64), nullable=False),
+        Column("record_id", BigInteger, nullable=False),
+        Column(
+            "user_id",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="SET NULL",
+                name=constraint_name("fk", COMMENTS, ["user_id"]),
+            ),
+        ),
+        Column("body", Text, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Index("ix_officina_comment_record", "entity", "record_id", "id"),
+    )
+    Table(
+        IMPORTS,
+        metadata,
+        # An import of a CSV or XLSX file: its settings, and its progress
+        # kept here so that any process can show it.
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("entity", String(64), nullable=False),
+        Column(
+            "user_id",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="SET NULL",
+                name=constraint_name("fk", IMPORTS, ["user_id"]),
+            ),
+        ),
+        Column("file_name", String(255), nullable=False),
+        Column("file_key", String(64), nullable=False),
+        Column("mapping", JSON, nullable=False),
+        Column("mode", String(16), nullable=False),
+        Column("key_field", String(64)),
+        Column("status", String(16), nullable=False),
+        Column("total", Integer),
+        Column("processed", Integer, nullable=False, default=0),
+        Column("created", Integer, nullable=False, default=0),
+        Column("updated", Integer, nullable=False, default=0),
+        Column("failed", Integer, nullable=False, default=0),
+        Column("problems", JSON),
+        Column("report_key", String(64)),
+        Column("message", Text),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("started_at", UTCDateTime()),
+        Column("finished_at", UTCDateTime()),
+        Index("ix_officina_import_status", "status"),
     )
     Table(
         MIGRATIONS,

@@ -219,7 +219,7 @@ def _filter_value(parameter: str, field: Field, operator: str, value: str):
 def _one_value(parameter: str, field: Field, text: str):
     kind = "integer" if field.type == "reference" else field.type
     try:
-        value = coerce(replace(field, type=kind), text)
+        value = coerce(field if kind == field.type else replace(field, type=kind), text)
     except ValueError as error:
         raise BadParameter(parameter, str(error)) from None
     except ArithmeticError:  # decimal.InvalidOperation: too many digits

@@ -14,7 +14,7 @@ from officina.definitions.model import Entity
 from officina.errors import suggest
 from officina.records.coercion import MAX_INTEGER as BIGINT
 from officina.web.api import blueprint, idempotency
-from officina.web.api.encoding import jsonable
+from officina.web.api.encoding import flat, jsonable, response
 from officina.web.api.query import (
     BadParameter,
     open_cursor,
@@ -105,13 +105,14 @@ def list_records(entity: str):
         expand=query.expand,
         actor=g.actor,
     )
+    plain = flat(model, page.records, query.expand)
     body = {
-        "data": jsonable(page.records),
+        "data": page.records if plain else jsonable(page.records),
         "next_cursor": sign_cursor(secret, model.name, page.next_cursor),
     }
     if query.count:
         body["total"] = page.total
-    return jsonify(body)
+    return response(body) if plain else jsonify(body)
 
 
 @blueprint.get(RECORD)
