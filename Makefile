@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,10 @@ demo: $(VENV)/.installed
 	$(BIN)/officina demo
 
 # The whole suite runs twice: on SQLite, then on a throw-away PostgreSQL.
+# The browser tests (tests/browser) drive Debian's Chromium, installed first
+# when missing.
 test: $(VENV)/.installed lint
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
@@ -31,3 +34,9 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis demo-site
+
+# New UI texts into the Chinese catalog (then translate the empty msgstr).
+translations: $(VENV)/.installed
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -o build/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i build/messages.pot -d platform/officina/web/ui/translations --no-location --ignore-obsolete

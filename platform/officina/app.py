@@ -79,7 +79,33 @@ def create_app(
     from officina.web.api import blueprint as api
 
     app.register_blueprint(api)
+    from officina.web import ui
+
+    ui.install(app)
+
+    @app.context_processor
+    def site_name():
+        return {"site_name": runtime().site.name}
+
+    @app.after_request
+    def protect(response):
+        # Pages and files of this application only: no script, style or
+        # frame from anywhere else, and no guessing of content types.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html" and request.blueprint != "api":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
     return app
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _secret_key(site_path: Path) -> str:

@@ -11,6 +11,7 @@ import os
 import click
 
 from officina.cli.demo import demo
+from officina.cli.imports import import_command
 from officina.cli.migrations import migrate, plan
 from officina.cli.schema import schema
 from officina.cli.serve import serve
@@ -62,3 +63,4 @@ main.add_command(migrate)
 main.add_command(serve)
 main.add_command(user)
 main.add_command(token)
+main.add_command(import_command)

@@ -1,0 +1,58 @@
+"""Every page of every entity of the shipped packs renders, for the admin
+and for each pack role (pages a role may not see are refused, not broken)."""
+
+from __future__ import annotations
+
+import pytest
+from ui_client import Browser
+
+from officina.app import create_app
+from officina.cli import main
+from officina.cli.demo import DEMO_PASSWORD
+from officina.runtime import Runtime
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from click.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("demo") / "site"
+    result = CliRunner().invoke(main, ["demo", "--site", str(folder), "--no-serve"])
+    assert result.exit_code == 0, result.output
+    runtime = Runtime.open(folder)
+    yield runtime
+    runtime.close()
+
+
+def signed_in(runtime, email):
+    browser = Browser(
+        create_app(runtime_=runtime, config={"TESTING": True}).test_client()
+    )
+    assert browser.sign_in(email, DEMO_PASSWORD).status_code == 302
+    return browser
+
+
+def test_every_entity_page_renders_for_the_admin(demo):
+    browser = signed_in(demo, "admin@example.com")
+    for entity in demo.definitions.entities.values():
+        if entity.is_child:
+            continue
+        for url in (f"/{entity.name}/", f"/{entity.name}/new"):
+            response = browser.get(url)
+            assert response.status_code == 200, (url, response.get_data(as_text=True))
+        for view in demo.definitions.views.values():
+            if view.entity == entity.name and view.type in ("list", "kanban"):
+                response = browser.get(f"/{entity.name}/?view={view.name}")
+                assert response.status_code == 200, view.name
+    assert browser.get("/admin/roles").status_code == 200
+
+
+def test_every_role_gets_pages_or_a_clear_refusal(demo):
+    for role in demo.definitions.roles:
+        browser = signed_in(demo, f"{role.replace('_', '.')}@example.com")
+        assert browser.get("/").status_code == 200
+        for entity in demo.definitions.entities.values():
+            if entity.is_child:
+                continue
+            status = browser.get(f"/{entity.name}/").status_code
+            assert status in (200, 403), (role, entity.name, status)
