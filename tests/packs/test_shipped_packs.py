@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from officina.auth import check_password
 from officina.cli import main
+from officina.cli.demo import DEMO_PASSWORD
 from officina.definitions import load
 from officina.packs.catalog import Catalog
+from officina.runtime import Runtime
 from officina.site import default_pack_folders, site_layers
 
 CATALOG = Catalog(default_pack_folders())
@@ -32,10 +35,22 @@ def test_each_pack_validates_with_its_dependencies(name):
 
 def test_demo_creates_a_site_with_every_pack(runner, tmp_path):
     site = tmp_path / "demo"
-    result = runner.invoke(main, ["demo", "--site", str(site)])
+    result = runner.invoke(main, ["demo", "--site", str(site), "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "Orders (orders 1.0.0)" in result.output
-    again = runner.invoke(main, ["demo", "--site", str(site), "--language", "zh"])
+    assert "admin@example.com" in result.output
+    runtime = Runtime.open(site)
+    try:
+        assert check_password(runtime, "admin@example.com", DEMO_PASSWORD)
+        for role in runtime.definitions.roles:
+            email = f"{role.replace('_', '.')}@example.com"
+            assert email in result.output
+            assert check_password(runtime, email, DEMO_PASSWORD).roles == (role,)
+    finally:
+        runtime.close()
+    again = runner.invoke(
+        main, ["demo", "--site", str(site), "--language", "zh", "--no-serve"]
+    )
     assert again.exit_code == 0, again.output
     assert "Using the demo site" in again.output
     assert "订单" in again.output

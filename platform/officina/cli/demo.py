@@ -28,8 +28,17 @@ from officina.site import Site, default_pack_folders, init_site, load_site_defin
     show_default=True,
     help="Language of the labels shown (en or zh).",
 )
-def demo(site_path: str, language: str) -> None:
-    """Create a demo site with all shipped packs and show what it defines."""
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Start the web application when the site is ready.",
+)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
+    """Create a demo site with all shipped packs, users for every role, and
+    serve it."""
     folder = Path(site_path)
     catalog = Catalog(default_pack_folders())
     if (folder / "site.yaml").exists():
@@ -73,10 +82,43 @@ def demo(site_path: str, language: str) -> None:
         f"{len(definitions.views)} views, {len(definitions.roles)} roles."
     )
     click.echo(f"Check them again at any time: officina validate --site {folder}")
+    logins = _demo_users(folder)
+    click.echo(f"\nSign in at http://127.0.0.1:{port}/ as (password {DEMO_PASSWORD}):")
+    for email, roles in logins:
+        click.echo(f"  {email:<36} {', '.join(roles)}")
     click.echo(
-        f"Add a user: officina user add you@example.com --role admin --site {folder}"
+        f"A token for the API: officina token create admin@example.com --site {folder}"
     )
-    click.echo(
-        f"Then a token for the API and the server: officina token create "
-        f"you@example.com --site {folder}; officina serve --site {folder}"
-    )
+    if serve:
+        from officina.cli.serve import serve as serve_command
+
+        ctx.invoke(serve_command, site_path=str(folder), port=port)
+
+
+DEMO_PASSWORD = "officina-demo"
+
+
+def _demo_users(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """An administrator and one user per role (made once); their logins."""
+    from officina.auth import add_user, find_user
+    from officina.runtime import Runtime
+
+    runtime = Runtime.open(folder)
+    try:
+        wanted = [("admin@example.com", "Demo Admin", ("admin",))]
+        for name, role in runtime.definitions.roles.items():
+            wanted.append(
+                (f"{name.replace('_', '.')}@example.com", role.label.get(), (name,))
+            )
+        for email, name, roles in wanted:
+            if find_user(runtime, email) is None:
+                add_user(
+                    runtime,
+                    email=email,
+                    name=name,
+                    password=DEMO_PASSWORD,
+                    roles=list(roles),
+                )
+    finally:
+        runtime.close()
+    return [(email, roles) for email, _name, roles in wanted]
