@@ -103,6 +103,37 @@ fields:
     label: {en: Unit price, zh: 单价}
   amount: {type: money, formula: "qty * unit_price", label: {en: Amount, zh: 金额}}
 ---
+entity: ticket
+label: {en: Ticket, zh: 工单}
+plural_label: {en: Tickets, zh: 工单}
+title_field: subject
+fields:
+  subject: {type: string, required: true, label: {en: Subject, zh: 主题}}
+  answer: {type: text, label: {en: Answer, zh: 答复}}
+workflow:
+  initial: open
+  states:
+    open: {label: {en: Open, zh: 待处理}, color: blue}
+    answered: {label: {en: Answered, zh: 已答复}, color: green}
+    closed: {label: {en: Closed, zh: 已关闭}, final: true}
+  transitions:
+    reply:
+      label: {en: Reply, zh: 回复}
+      from: open
+      to: answered
+      requires: [answer]
+    close:
+      label: {en: Close, zh: 关闭}
+      from: [open, answered]
+      to: closed
+      comment: required
+---
+view: ticket_board
+entity: ticket
+label: {en: Board, zh: 看板}
+type: kanban
+kanban: {by: status, card: [subject]}
+---
 role: viewer
 label: {en: Viewer, zh: 访客}
 description: Sees everything, changes nothing.
