@@ -35,6 +35,20 @@ fields:
   placed_on: {type: date}
   note: text
 ---
+entity: ticket
+fields:
+  subject: {type: string, required: true}
+  answer: text
+workflow:
+  initial: open
+  states:
+    open:
+    answered:
+    closed: {final: true}
+  transitions:
+    reply: {from: open, to: answered, requires: [answer]}
+    close: {from: [open, answered], to: closed, comment: required}
+---
 entity: order_line
 fields:
   product: {type: reference, to: product, required: true}

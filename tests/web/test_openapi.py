@@ -24,9 +24,11 @@ def test_the_document_is_openapi_3_1_listing_every_entity(app):
     assert {"title", "version"} <= set(document["info"])
     assert set(document["paths"]) == {
         f"/api/v1/{name}{suffix}"
-        for name in ("customer", "product", "order")
+        for name in ("customer", "product", "order", "ticket")
         for suffix in ("", "/{id}")
-    }
+    } | {"/api/v1/ticket/{id}/transitions", "/api/v1/ticket/{id}/transitions/{name}"}
+    step = document["paths"]["/api/v1/ticket/{id}/transitions/{name}"]
+    assert step["parameters"][1]["schema"] == {"enum": ["reply", "close"]}
     for item in document["paths"].values():
         for method, operation in item.items():
             if method in METHODS:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from officina.definitions.model import Entity, Label, Transition
-from officina.errors import suggest
+from officina.errors import one_of, suggest
 from officina.expressions import Expression
 from officina.records.coercion import is_empty
 from officina.records.context import RecordCache, record_context
@@ -136,7 +136,7 @@ def find(entity: Entity, name: str) -> Transition:
     workflow = entity.workflow
     if workflow is None or name not in workflow.transitions:
         names = list(workflow.transitions) if workflow else []
-        hint = suggest(name, names) if names else None
+        hint = (suggest(name, names) or one_of(names)) if names else None
         raise UnknownTransition(
             f"{entity.label.get()} has no transition '{name}'"
             + (f"; {hint}" if hint else "")

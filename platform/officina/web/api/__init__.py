@@ -10,6 +10,10 @@ from flask import Blueprint
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-from officina.web.api import documents, records  # noqa: E402,F401  (routes)
+from officina.web.api import (  # noqa: E402,F401  (routes)
+    documents,
+    records,
+    transitions,
+)
 
 __all__ = ["blueprint"]

@@ -44,7 +44,7 @@ def docs():
     schemas = document["components"]["schemas"]
     entities = []
     for path, item in document["paths"].items():
-        if path.endswith("{id}"):
+        if "{" in path:  # a record's own routes are listed with its collection
             continue
         name = path.rsplit("/", 1)[1]
         schema_name = (
@@ -60,7 +60,8 @@ def docs():
                 "title": schema.get("title", name),
                 "routes": [
                     (method.upper(), route, operation["summary"])
-                    for route in (path, path + "/{id}")
+                    for route in document["paths"]
+                    if route == path or route.startswith(path + "/")
                     for method, operation in document["paths"][route].items()
                     if method != "parameters"
                 ],

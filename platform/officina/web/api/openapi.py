@@ -49,6 +49,9 @@ def build_document(definitions: Definitions, title: str = "Officina") -> dict:
     for entity in entities:
         paths[f"/api/v1/{entity.name}"] = _collection(entity)
         paths[f"/api/v1/{entity.name}/{{id}}"] = _item(entity)
+        if entity.workflow is not None:
+            paths[f"/api/v1/{entity.name}/{{id}}/transitions"] = _choices(entity)
+            paths[f"/api/v1/{entity.name}/{{id}}/transitions/{{name}}"] = _step(entity)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -313,6 +316,84 @@ def _item(entity: Entity) -> dict:
             "responses": {
                 "204": {"description": "Deleted"},
                 **_problems(400, 401, 403, 404, 409, 422),
+            },
+        },
+    }
+
+
+_IDENTIFIER = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def _choices(entity: Entity) -> dict:
+    choice = {
+        "type": "object",
+        "required": ["name", "label", "to", "allowed", "reason", "comment"],
+        "properties": {
+            "name": {"type": "string"},
+            "label": {"type": "string"},
+            "to": {"type": "string"},
+            "allowed": {"type": "boolean"},
+            "reason": {"type": ["string", "null"]},
+            "comment": {"enum": ["none", "optional", "required"]},
+        },
+    }
+    return {
+        "parameters": [_IDENTIFIER],
+        "get": {
+            "operationId": f"transitions_of_{entity.name}",
+            "summary": f"The workflow steps out of the state of {entity.label.get()}",
+            "tags": [entity.name],
+            "responses": {
+                "200": _json(
+                    "Each step, allowed now or with the reason it is not",
+                    {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {"data": {"type": "array", "items": choice}},
+                    },
+                ),
+                **_problems(401, 403, 404),
+            },
+        },
+    }
+
+
+def _step(entity: Entity) -> dict:
+    name = _name(entity)
+    record = {"$ref": f"#/components/schemas/{name}"}
+    step = {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "schema": {"enum": list(entity.workflow.transitions)},
+    }
+    body = {
+        "type": "object",
+        "properties": {
+            "comment": {"type": ["string", "null"], "maxLength": 10_000},
+            "version": {"type": "integer", "minimum": 1, "maximum": BIGINT},
+            "values": {"$ref": f"#/components/schemas/{name}Patch"},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "parameters": [_IDENTIFIER, step],
+        "post": {
+            "operationId": f"transition_{entity.name}",
+            "summary": f"Take a workflow step of {entity.label.get()}",
+            "tags": [entity.name],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": body}},
+            },
+            "responses": {
+                "200": _json("The record after the step", record),
+                **_problems(400, 401, 403, 404, 409, 415, 422),
             },
         },
     }
