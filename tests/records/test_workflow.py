@@ -22,11 +22,12 @@ CLAIMS = {
           receipt: string
           approved_by: {type: reference, to: user}
           note: text
+          cost_center: {type: string, readonly_when: "status != 'draft'"}
         workflow:
           initial: draft
           states:
             draft:
-            submitted: {editable: [note]}
+            submitted: {editable: [note, cost_center]}
             approved: {edit_roles: [approver]}
             paid: {final: true, editable: none}
             rejected: {final: true}
@@ -207,3 +208,18 @@ def test_a_refused_transition_writes_nothing(claims, submitted):
         claims.transition("claim", submitted["id"], "reject", actor=APPROVER)
     assert claims.get("claim", submitted["id"]) == before
     assert len(claims.history("claim", submitted["id"])) == 2
+
+
+def test_readonly_when_is_kept_by_the_server(claims, claim):
+    changed = claims.update(
+        "claim", claim["id"], {"cost_center": "K1", "receipt": "R"}, actor=EMPLOYEE
+    )
+    assert changed["cost_center"] == "K1"
+    claims.transition("claim", claim["id"], "submit", actor=EMPLOYEE)
+    with pytest.raises(RecordInvalid) as refused:
+        claims.update("claim", claim["id"], {"cost_center": "K2"}, actor=EMPLOYEE)
+    assert refused.value.problems.fields == {
+        "cost_center": ["cannot be changed now: it is read-only"]
+    }
+    # Sending the value it already has is no change.
+    claims.update("claim", claim["id"], {"cost_center": "K1"}, actor=EMPLOYEE)

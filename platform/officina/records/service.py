@@ -536,6 +536,7 @@ class Transaction:
         )
         if refusal:
             raise PermissionDenied(refusal)
+        self._refuse_locked(entity, current, changed, problems)
         self._complete(entity, record, given, changed, all_rows, current, problems)
         if problems:
             raise RecordInvalid(entity.name, problems)
@@ -902,6 +903,36 @@ class Transaction:
         unreadable = set(problems.rows.get(table_name, {}).get(index, {}))
         check_fields(child, row, context_for, report, skip=unreadable)
         check_validations(child, context_for, language, report)
+
+    def _refuse_locked(
+        self, entity: Entity, current: dict, changed: set[str], problems: Problems
+    ) -> None:
+        """`readonly_when` holds for the record as it is: those fields stay."""
+        if self.actor.system:
+            return
+        locked = [
+            name
+            for name in changed
+            if name in entity.fields and entity.fields[name].readonly_when is not None
+        ]
+        if not locked:
+            return
+        user = self.actor.as_context() if self.actor.id is not None else None
+        tables = [n for n, f in entity.fields.items() if f.type == "table"]
+        context = record_context(
+            self.cache,
+            entity.name,
+            current,
+            rows={name: current.get(name, []) for name in tables},
+            user=user,
+        )
+        for name in locked:
+            try:
+                holds = bool(entity.fields[name].readonly_when.evaluate(context))
+            except Exception:  # noqa: BLE001 - a condition that fails does not hold
+                holds = False
+            if holds:
+                problems.add(name, "cannot be changed now: it is read-only")
 
     def _check_references(self, entity: Entity, record: dict, rows, problems) -> None:
         wanted: dict[str, set] = {}

@@ -66,8 +66,15 @@ def fingerprint(password_hash: str | None) -> str:
 def identify_user():
     """`g.user`: the signed-in user's actor for UI pages, or None."""
     g.user = None
+    # The API and static files never look at the session (so their answers
+    # do not vary by cookie).
+    if request.blueprint in ("api", "bootstrap") or request.endpoint in (
+        "ui.static",
+        "static",
+    ):
+        return
     user_id = session.get("uid")
-    if user_id is None or request.blueprint == "api":
+    if user_id is None:
         return
     table = runtime().schema.metadata.tables[USERS]
     with runtime().engine.connect() as connection:

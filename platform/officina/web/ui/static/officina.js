@@ -29,6 +29,16 @@
     });
   }
 
+  // Filters left empty stay out of the address.
+  const filters = document.getElementById("list-filters");
+  if (filters) {
+    filters.addEventListener("submit", () => {
+      filters.querySelectorAll("input, select").forEach((input) => {
+        if (input.name && input.value === "") input.disabled = true;
+      });
+    });
+  }
+
   // -- reference pickers ----------------------------------------------------
   function setUpPicker(picker) {
     if (picker.dataset.ready) return;
@@ -53,12 +63,16 @@
       items.forEach((item, i) => item.classList.toggle("active", i === index));
       active = index;
     }
+    let asked = 0; // answers to older questions are dropped
     const find = debounce(async () => {
       const text = search.value.trim();
       const url = picker.dataset.lookup + "?q=" + encodeURIComponent(text);
+      const question = ++asked;
       const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (question !== asked) return;
       if (!response.ok) return close();
       const body = await response.json();
+      if (question !== asked) return;
       results.replaceChildren();
       for (const record of body.results) {
         const item = document.createElement("button");
