@@ -97,6 +97,10 @@ class WriteEvent:
     new: dict | None
     actor: Actor
     transaction: Transaction
+    # Set when the write was a workflow step: its name (the state fields of
+    # old and new say where from and where to) and the comment given.
+    transition: str | None = None
+    comment: str | None = None
 
 
 PermissionCheck = Callable[..., None]
@@ -1099,7 +1103,9 @@ class Transaction:
             new = self.reader.get(entity.name, current["id"])
         else:  # only the record's own columns changed: no need to read it back
             new = {**current, **stored, **values}
-        self._trigger("update", entity, current["id"], current, new)
+        self._trigger(
+            "update", entity, current["id"], current, new, transition, comment
+        )
         return new
 
     def _atomic(self, *, single: bool):
@@ -1198,8 +1204,27 @@ class Transaction:
             ),
         )
 
-    def _trigger(self, action: str, entity: Entity, record_id, old, new) -> None:
-        event = WriteEvent(action, entity.name, record_id, old, new, self.actor, self)
+    def _trigger(
+        self,
+        action: str,
+        entity: Entity,
+        record_id,
+        old,
+        new,
+        transition: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        event = WriteEvent(
+            action,
+            entity.name,
+            record_id,
+            old,
+            new,
+            self.actor,
+            self,
+            transition,
+            comment,
+        )
         for trigger in self.service.hooks.after_write:
             trigger(event)
 

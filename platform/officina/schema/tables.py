@@ -45,6 +45,12 @@ IDEMPOTENCY = "officina_idempotency"
 LOGIN_THROTTLE = "officina_login_throttle"
 COMMENTS = "officina_comment"
 IMPORTS = "officina_import"
+JOBS = "officina_job"
+RULE_RUNS = "officina_rule_run"
+RULE_STATES = "officina_rule_state"
+NOTIFICATIONS = "officina_notification"
+SCHEDULES = "officina_schedule"
+STATE_CLOCKS = "officina_state_clock"
 
 _ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 
@@ -367,6 +373,109 @@ def _system_tables(metadata: MetaData) -> None:
         Column("started_at", UTCDateTime()),
         Column("finished_at", UTCDateTime()),
         Index("ix_officina_import_status", "status"),
+    )
+    Table(
+        JOBS,
+        metadata,
+        # The outbox: external effects (e-mail, webhooks, slow plugin
+        # actions) written in the transaction of the change that caused
+        # them, delivered later by `officina worker`.
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("kind", String(64), nullable=False),
+        Column("payload", JSON, nullable=False),
+        # Passed to the receiver (Message-ID, webhook header) so that a
+        # repeated delivery can be recognised.
+        Column("idempotency_key", String(128), nullable=False, unique=True),
+        Column("status", String(16), nullable=False),  # pending running done dead
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("max_attempts", Integer, nullable=False, default=8),
+        Column("next_attempt_at", UTCDateTime(), nullable=False),
+        Column("last_error", Text),
+        Column("rule", String(64)),
+        Column("entity", String(64)),
+        Column("record_id", BigInteger),
+        Column("claimed_by", String(128)),
+        Column("claimed_at", UTCDateTime()),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("finished_at", UTCDateTime()),
+        Index("ix_officina_job_due", "status", "next_attempt_at"),
+    )
+    Table(
+        RULE_RUNS,
+        metadata,
+        # Every run of a rule: what started it, what came of it.
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("rule", String(64), nullable=False),
+        Column("entity", String(64), nullable=False),
+        Column("record_id", BigInteger),
+        Column("trigger", String(64), nullable=False),
+        Column("outcome", String(16), nullable=False),  # done skipped failed
+        Column("duration_ms", Integer, nullable=False),
+        Column("error", Text),
+        Column("chain", JSON),  # the rules that led here, for cascades
+        Column("at", UTCDateTime(), nullable=False),
+        Index("ix_officina_rule_run_rule", "rule", "id"),
+        Index("ix_officina_rule_run_at", "at"),
+    )
+    Table(
+        RULE_STATES,
+        metadata,
+        # Whether a threshold rule's condition held at a record's last
+        # write: it fires when this turns true, and re-arms when false.
+        Column("rule", String(64), primary_key=True),
+        Column("entity", String(64), primary_key=True),
+        Column("record_id", BigInteger, primary_key=True),
+        Column("active", Boolean(create_constraint=False), nullable=False),
+        Column("changed_at", UTCDateTime(), nullable=False),
+    )
+    Table(
+        NOTIFICATIONS,
+        metadata,
+        # In-app messages: to one user, or to everyone with a role.
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column(
+            "user_id",
+            ID,
+            ForeignKey(
+                f"{USERS}.id",
+                ondelete="CASCADE",
+                name=constraint_name("fk", NOTIFICATIONS, ["user_id"]),
+            ),
+        ),
+        Column("role", String(64)),
+        Column("message", Text, nullable=False),
+        Column("entity", String(64)),
+        Column("record_id", BigInteger),
+        Column("rule", String(64)),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("read_by", JSON),  # ids of users who have read a role's message
+        Column("read_at", UTCDateTime()),
+        Index("ix_officina_notification_user", "user_id", "id"),
+        Index("ix_officina_notification_role", "role", "id"),
+    )
+    Table(
+        SCHEDULES,
+        metadata,
+        # When each scheduled thing (a cron or interval rule, the SLA check)
+        # is due next. A worker runs it only if it moves next_run_at from
+        # the value it read: with several workers, each due run happens once.
+        Column("key", String(128), primary_key=True),
+        Column("next_run_at", UTCDateTime(), nullable=False),
+        Column("last_run_at", UTCDateTime()),
+        Column("last_outcome", Text),
+    )
+    Table(
+        STATE_CLOCKS,
+        metadata,
+        # Since when each record of a workflow is in its state, and whether
+        # the state's SLA breach has fired for this stay.
+        Column("entity", String(64), primary_key=True),
+        Column("record_id", BigInteger, primary_key=True),
+        Column("state", String(64), nullable=False),
+        Column("entered_at", UTCDateTime(), nullable=False),
+        Column("due_at", UTCDateTime()),
+        Column("breached_at", UTCDateTime()),
+        Index("ix_officina_state_clock_due", "breached_at", "due_at"),
     )
     Table(
         MIGRATIONS,
