@@ -118,6 +118,9 @@ class Hooks:
     # Fields an actor may not see: removed from every record they get.
     hidden_fields: list[Callable] = dataclass_field(default_factory=list)
     after_write: list[Trigger] = dataclass_field(default_factory=list)
+    # Called with the error after a write transaction was rolled back (the
+    # rules engine logs failed rule runs there, so the log outlives the undo).
+    after_rollback: list[Callable] = dataclass_field(default_factory=list)
 
 
 class RecordsService:
@@ -144,8 +147,13 @@ class RecordsService:
         """One write transaction; several writes inside it commit together."""
         with self.engine.connect() as connection:
             connection = connection.execution_options(**{WRITE: True})
-            with connection.begin():
-                yield Transaction(self, connection, actor, self.clock())
+            try:
+                with connection.begin():
+                    yield Transaction(self, connection, actor, self.clock())
+            except Exception as error:
+                for hook in self.hooks.after_rollback:
+                    hook(error)
+                raise
 
     def create(self, entity: str, values: dict, *, actor: Actor = SYSTEM) -> dict:
         with self.transaction(actor) as transaction:
