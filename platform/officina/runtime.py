@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from officina.auth.permissions import Permissions
+from officina.automation.engine import Automation
+from officina.automation.plugins import load_plugins
 from officina.database import create_database_engine
 from officina.definitions import Definitions
 from officina.records import Hooks, RecordsService
@@ -30,6 +33,9 @@ class Runtime:
     engine: Engine
     records: RecordsService
     permissions: Permissions
+    # The site's plugins (a pluggy PluginManager) and the rules engine.
+    plugins: Any = field(default=None, compare=False, repr=False)
+    automation: Any = field(default=None, compare=False, repr=False)
     # What channels derive from these definitions (compiled forms, OpenAPI
     # document, ...): built on first use, dropped with the runtime.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
@@ -59,8 +65,21 @@ class Runtime:
                 raise
         permissions = Permissions(definitions)
         hooks = permissions.install(hooks or Hooks())
+        from officina.automation import sla
+
+        sla.install(hooks, definitions, schema)  # state clocks, for SLAs
+        try:
+            plugins = load_plugins(site)
+            automation = Automation(definitions, schema, plugins, engine)
+            automation.check_calls()
+        except Exception:
+            engine.dispose()
+            raise
+        automation.install(hooks)  # rules run after the hooks above
         records = RecordsService(definitions, schema, engine, hooks)
-        return cls(site, definitions, schema, engine, records, permissions)
+        return cls(
+            site, definitions, schema, engine, records, permissions, plugins, automation
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -42,6 +42,7 @@ SITE_SCHEMA = {
         },
         "plugins": {"type": "array", "items": {"type": "string"}},
         "mail": {"type": "object"},
+        "webhooks": {"type": "object"},
         "settings": {"type": "object"},
     },
 }
@@ -89,6 +90,9 @@ class Site:
     language: str = "en"
     languages: tuple[str, ...] = ("en",)
     settings: Mapping = field(default_factory=lambda: frozen_map({}))
+    # Outgoing e-mail (backend outbox or smtp) and webhook settings (secret).
+    mail: Mapping = field(default_factory=lambda: frozen_map({}))
+    webhooks: Mapping = field(default_factory=lambda: frozen_map({}))
 
     @property
     def definitions_dir(self) -> Path:
@@ -141,6 +145,8 @@ class Site:
             language=raw.get("language", "en"),
             languages=tuple(raw.get("languages") or ("en",)),
             settings=frozen_map(raw.get("settings") or {}),
+            mail=frozen_map(raw.get("mail") or {}),
+            webhooks=frozen_map(raw.get("webhooks") or {}),
         )
 
 

@@ -21,6 +21,11 @@ PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
 DEFAULT_ATTEMPTS = 8
 
 
+class RetryLater(Exception):
+    """Raised by a job handler for a temporary failure (a server down, a
+    timeout, a 5xx answer): the worker tries again later, with backoff."""
+
+
 def new_key(*parts) -> str:
     """An idempotency key: from `parts` when given (the same effect of the
     same change gets the same key), else random."""

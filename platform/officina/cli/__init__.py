@@ -13,11 +13,13 @@ import click
 from officina.cli.demo import demo
 from officina.cli.imports import import_command
 from officina.cli.migrations import migrate, plan
+from officina.cli.rules import rules
 from officina.cli.schema import schema
 from officina.cli.serve import serve
 from officina.cli.sites import init
 from officina.cli.users import token, user
 from officina.cli.validate import validate
+from officina.cli.worker import worker
 from officina.errors import DefinitionErrors, OfficinaError
 
 
@@ -56,6 +58,7 @@ def main() -> None:
 
 main.add_command(init)
 main.add_command(validate)
+main.add_command(worker)
 main.add_command(demo)
 main.add_command(schema)
 main.add_command(plan)
@@ -64,3 +67,4 @@ main.add_command(serve)
 main.add_command(user)
 main.add_command(token)
 main.add_command(import_command)
+main.add_command(rules)

@@ -43,12 +43,14 @@ def install(app: Flask) -> None:
     app.url_map.converters["rid"] = RecordIdConverter
     from officina.web.ui import (  # noqa: F401 - each registers its routes
         admin_pages,
+        automation_pages,
         common,
         exports,
         form_services,
         import_pages,
         list_pages,
         record_pages,
+        rule_pages,
         transition_pages,
         uploads,
     )

@@ -1,0 +1,123 @@
+"""State clocks: since when each workflow record is in its state, and when
+the state's `sla` runs out.
+
+`trigger` is an `after_write` hook of the records service: on create, on
+every change of state, and on delete it keeps `officina_state_clock` in
+the write's own transaction. The scheduler (key "sla") finds the clocks
+that ran out and fires each breach once; the UI shows the time left.
+
+Business days skip Saturdays and Sundays (counted in UTC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from officina.schema.tables import STATE_CLOCKS
+
+
+def due_at(entered_at: dt.datetime, sla) -> dt.datetime | None:
+    """When a stay that began at `entered_at` breaches `sla` (a Duration)."""
+    if sla is None:
+        return None
+    if not sla.business_days:
+        return entered_at + dt.timedelta(seconds=sla.seconds)
+    moment, left = entered_at, sla.business_days
+    while left:
+        moment += dt.timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def trigger(definitions, schema):
+    """The after_write hook that keeps the state clocks."""
+    table = schema.metadata.tables[STATE_CLOCKS]
+
+    def keep_state_clock(event) -> None:
+        entity = definitions.entities.get(event.entity)
+        workflow = entity.workflow if entity is not None else None
+        if workflow is None:
+            return
+        connection = event.transaction.connection
+        key = (table.c.entity == event.entity) & (table.c.record_id == event.record_id)
+        if event.action == "delete":
+            connection.execute(table.delete().where(key))
+            return
+        state = (event.new or {}).get(workflow.field)
+        before = (event.old or {}).get(workflow.field) if event.old else None
+        if event.action != "create" and state == before:
+            return
+        connection.execute(table.delete().where(key))
+        if state is None:
+            return
+        now = getattr(event.transaction, "now", None) or dt.datetime.now(dt.UTC)
+        model = workflow.states.get(state)
+        connection.execute(
+            table.insert().values(
+                entity=event.entity,
+                record_id=event.record_id,
+                state=state,
+                entered_at=now,
+                due_at=due_at(now, model.sla if model else None),
+                breached_at=None,
+            )
+        )
+
+    return keep_state_clock
+
+
+def install(hooks, definitions, schema):
+    hooks.after_write.append(trigger(definitions, schema))
+    return hooks
+
+
+def _describe(row, now: dt.datetime) -> dict:
+    left = (row.due_at - now).total_seconds() if row.due_at else None
+    return {
+        "state": row.state,
+        "entered_at": row.entered_at,
+        "due_at": row.due_at,
+        "breached_at": row.breached_at,
+        "seconds_left": left,
+        "overdue": left is not None and left < 0,
+    }
+
+
+def time_left_many(runtime, entity: str, record_ids, now=None) -> dict:
+    """{record id: clock} for the records of `entity` whose state has an SLA."""
+    ids = [record_id for record_id in record_ids if record_id is not None]
+    if not ids:
+        return {}
+    now = now or dt.datetime.now(dt.UTC)
+    table = runtime.schema.metadata.tables[STATE_CLOCKS]
+    with runtime.engine.connect() as connection:
+        rows = connection.execute(
+            select(table).where(
+                table.c.entity == entity,
+                table.c.record_id.in_(ids),
+                table.c.due_at.is_not(None),
+            )
+        ).all()
+    return {row.record_id: _describe(row, now) for row in rows}
+
+
+def time_left(runtime, entity: str, record_id, now=None) -> dict | None:
+    """The clock of one record (None when its state has no SLA): its state,
+    entered_at, due_at, breached_at, seconds_left (negative when overdue)."""
+    return time_left_many(runtime, entity, [record_id], now).get(record_id)
+
+
+def humanize(seconds: float) -> str:
+    """`2d 3h`, `45m`, `30s`: a span for people, at most two parts."""
+    seconds = int(abs(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    if not parts:
+        parts.append(f"{seconds}s")
+    return " ".join(parts[:2])
