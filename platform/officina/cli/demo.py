@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -92,6 +94,19 @@ def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
     if serve:
         from officina.cli.serve import serve as serve_command
 
+        # The worker delivers the demo's e-mails (into demo-site/mail/) and
+        # runs its schedules; it stops with the server on Ctrl+C (the same
+        # process group).
+        officina = Path(sys.executable).parent / "officina"
+        subprocess.Popen(
+            [
+                str(officina) if officina.exists() else "officina",
+                "worker",
+                "--site",
+                str(folder),
+            ]
+        )
+        click.echo("Started the worker (e-mails, webhooks, schedules).")
         ctx.invoke(serve_command, site_path=str(folder), port=port)
 
 
