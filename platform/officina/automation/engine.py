@@ -218,6 +218,7 @@ class Automation:
         record = dict(event.new if event.new is not None else event.old or {})
         old = event.old if event.old is not None else _empty(entity)
         dirty = False
+        shared: dict = {}  # what conditions see, while the record is unchanged
         for name, trigger, actions in self._workflow_steps(entity, event):
             self._execute(
                 transaction,
@@ -241,6 +242,7 @@ class Automation:
             if dirty and event.action != "delete":
                 record = transaction.get(entity.name, event.record_id)
                 dirty = False
+                shared = {}
             trigger = self._matches(rule, entity, event, transaction, record, old)
             if trigger is None:
                 continue
@@ -260,8 +262,11 @@ class Automation:
                 actions=rule.actions,
                 when=rule.when,
                 user=user,
+                shared=shared,
             )
-            dirty = dirty or outcome == DONE
+            if outcome == DONE:
+                dirty = True
+                shared = {}
 
     def after_rollback(self, error: BaseException) -> None:
         """Log the failed runs of a change that was undone."""
@@ -410,9 +415,15 @@ class Automation:
         rule: Rule | None = None,
         when=None,
         user: dict | None = None,
-        log_skipped: bool = True,
+        log_skipped: bool = False,
+        shared: dict | None = None,
     ) -> str:
-        """Run one rule (or workflow step) on one record; its outcome."""
+        """Run one rule (or workflow step) on one record; its outcome.
+
+        A rule whose condition does not hold did not run: it is not logged
+        (unless `log_skipped`; a write would otherwise log every rule of its
+        entity). `shared` carries the names expressions see from one rule to
+        the next while the record stays as it is."""
         chain = CHAIN.get()
         record_id = record.get("id")
         names = [link.name for link in chain] + [name]
@@ -437,6 +448,8 @@ class Automation:
                 old=old,
                 user=user,
             )
+            if shared is not None and shared.get("values") is not None:
+                context._values = shared["values"]
             token = CHAIN.set(
                 (
                     *chain,
@@ -446,6 +459,8 @@ class Automation:
             try:
                 if when is not None and not context.holds(when):
                     outcome = SKIPPED
+                    if shared is not None:
+                        shared["values"] = context._values
                 else:
                     self.run_actions(context, actions)
             except RecordError as error:
