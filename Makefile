@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e plugins/officina-payments -e plugins/officina-carriers
 	touch $@
 
 demo: $(VENV)/.installed
@@ -25,8 +25,8 @@ test: $(VENV)/.installed lint
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check platform tests bench
-	$(BIN)/ruff format --check platform tests bench
+	$(BIN)/ruff check platform tests bench plugins
+	$(BIN)/ruff format --check platform tests bench plugins
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/load_definitions.py

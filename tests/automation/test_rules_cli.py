@@ -144,7 +144,7 @@ def test_unknown_call_opens_but_fails_when_run(site):
         rules:
           capture:
             on: created
-            do: [{call: {action: payments.capture}}]
+            do: [{call: {action: ledger.post_entry}}]
         """
     (site / "definitions" / "calls.yaml").write_text(textwrap.dedent(calls))
     runner_result = CliRunner().invoke(main, ["migrate", "--site", str(site)])
@@ -152,7 +152,7 @@ def test_unknown_call_opens_but_fails_when_run(site):
     runtime = Runtime.open(site)
     try:
         (problem,) = runtime.automation.problems
-        assert "'payments.capture', which no plugin provides" in problem
+        assert "'ledger.post_entry', which no plugin provides" in problem
         with pytest.raises(ActionFailed, match="no plugin provides the action"):
             runtime.records.create("payment", {"amount": "5"})
         assert runtime.records.list("payment").records == []

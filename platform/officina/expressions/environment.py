@@ -64,4 +64,7 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
         if not __self.is_safe_callable(__obj):
             raise SecurityError("only registered functions can be called")
+        # Jinja >= 3.1.5 passes the variables of the enclosing {% block %}
+        # to calls made inside it; they are Jinja's, not the function's.
+        kwargs.pop("_block_vars", None)
         return __obj(*args, **kwargs)

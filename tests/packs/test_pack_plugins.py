@@ -1,0 +1,23 @@
+"""With the first-party plugins installed (plugins/officina-payments and
+plugins/officina-carriers), every `call:` of the shipped packs names an
+action some plugin provides."""
+
+from __future__ import annotations
+
+from officina.automation.engine import Automation
+from officina.automation.plugins import load_plugins
+from officina.definitions import load
+from officina.packs.catalog import Catalog
+from officina.schema.tables import build_schema
+from officina.site import default_pack_folders, site_layers
+
+
+def test_the_shipped_packs_call_only_provided_actions():
+    catalog = Catalog(default_pack_folders())
+    layers, problems = site_layers(None, catalog, list(catalog.packs.values()))
+    assert problems == []
+    definitions = load(layers)
+    automation = Automation(definitions, build_schema(definitions), load_plugins())
+    assert automation.check_calls(strict=True) == []
+    assert automation.problems == []
+    assert {"payments.authorize", "carriers.track"} <= set(automation.actions)
