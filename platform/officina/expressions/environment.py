@@ -67,4 +67,6 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         # Jinja >= 3.1.5 passes the variables of the enclosing {% block %}
         # to calls made inside it; they are Jinja's, not the function's.
         kwargs.pop("_block_vars", None)
+        if getattr(__obj, "needs_context", False):  # e.g. lookup(): reads records
+            return __obj(__context, *args, **kwargs)
         return __obj(*args, **kwargs)

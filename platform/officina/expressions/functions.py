@@ -179,9 +179,21 @@ def _abs(value):
     return None if value is None else abs(value)
 
 
-def _lookup(entity, field, value, result):
-    # Resolved by the records layer at run time; the checker validates names.
-    raise NotImplementedError("lookup() needs a database session")
+# The name under which an expression's context holds the records it may
+# read (records.context.RecordCache): set by the records layer.
+RECORDS = "_records"
+
+
+def _lookup(context, entity, field, value, result):
+    """`result` of the first `entity` record whose `field` is `value`; None
+    when there is none (or no database to ask, as in checks)."""
+    records = context.get(RECORDS)
+    if records is None:
+        return None
+    return records.lookup(entity, field, value, result)
+
+
+_lookup.needs_context = True
 
 
 def _join(values, separator=", "):

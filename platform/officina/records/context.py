@@ -6,9 +6,11 @@ References are loaded when an expression first reaches through them
 
 from __future__ import annotations
 
+from jinja2 import Undefined
 from sqlalchemy import Connection, select
 
 from officina.definitions import Definitions
+from officina.expressions.functions import RECORDS
 from officina.expressions.runtime import Row, Rows
 
 
@@ -20,6 +22,7 @@ class RecordCache:
         self.definitions = definitions
         self.schema = schema
         self._records: dict[tuple[str, int], dict | None] = {}
+        self._lookups: dict[tuple, object] = {}
 
     def get(self, entity: str, record_id) -> dict | None:
         key = (entity, record_id)
@@ -35,6 +38,31 @@ class RecordCache:
             )
             self._records[key] = dict(row) if row is not None else None
         return self._records[key]
+
+    def lookup(self, entity: str, field: str, value, result):
+        """`lookup()` of the expression language: `result` of the first
+        `entity` record whose `field` is `value`, once per write."""
+        value = getattr(value, "id", value) if isinstance(value, Row) else value
+        if value is None or isinstance(value, Undefined):
+            return None
+        key = (entity, field, value, result)
+        if key not in self._lookups:
+            if entity == "user":
+                table = self.schema.metadata.tables["officina_user"]
+            elif entity in self.definitions.entities:
+                table = self.schema.table(entity)
+            else:
+                return None
+            if field not in table.c or result not in table.c:
+                return None
+            row = self.connection.execute(
+                select(table.c[result])
+                .where(table.c[field] == value)
+                .order_by(table.c.id)
+                .limit(1)
+            ).first()
+            self._lookups[key] = row[0] if row is not None else None
+        return self._lookups[key]
 
     def forget(self, entity: str, record_id) -> None:
         self._records.pop((entity, record_id), None)
@@ -106,6 +134,7 @@ def record_context(
     if model.parent and parent is not None:
         context["parent"] = Row(wrap_values(cache, model.parent, parent))
     context["user"] = Row(user) if user else None
+    context[RECORDS] = cache  # for lookup()
     if old is not None:
         context["old"] = Row(wrap_values(cache, entity, old))
     return context
