@@ -24,20 +24,9 @@ def _users(runtime):
     return runtime.schema.metadata.tables[USERS]
 
 
-def add_user(
-    runtime,
-    *,
-    email: str,
-    name: str,
-    password: str | None,
-    roles: list[str],
-    language: str = "en",
-) -> dict:
-    """Add a user; every problem (e-mail, roles, password) is reported at once."""
+def _setting_problems(runtime, roles, password, language) -> list[str]:
+    """What is wrong with a user's roles, password and language."""
     problems = []
-    email = email.strip().lower()
-    if not _EMAIL.match(email):
-        problems.append(f"'{email}' is not an e-mail address")
     known = set(runtime.definitions.roles) | {"admin"}
     for role in roles:
         if role not in known:
@@ -53,6 +42,24 @@ def add_user(
             f"the language '{language}' is not one of the site's "
             f"({', '.join(runtime.site.languages)})"
         )
+    return problems
+
+
+def add_user(
+    runtime,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    roles: list[str],
+    language: str = "en",
+) -> dict:
+    """Add a user; every problem (e-mail, roles, password) is reported at once."""
+    problems = []
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        problems.append(f"'{email}' is not an e-mail address")
+    problems += _setting_problems(runtime, roles, password, language)
     table = _users(runtime)
     with runtime.engine.begin() as connection:
         if connection.execute(select(table.c.id).where(table.c.email == email)).first():
@@ -158,18 +165,7 @@ def update_user(
     cannot take away their own admin role or deactivate themselves (so a site
     always keeps someone who can manage it)."""
     problems = []
-    known = set(runtime.definitions.roles) | {"admin"}
-    for role in roles:
-        if role not in known:
-            problems.append(
-                f"there is no role '{role}' ("
-                + (suggest(role, known) or one_of(known))
-                + ")"
-            )
-    if password is not None and len(password) < MIN_PASSWORD:
-        problems.append(f"the password must have at least {MIN_PASSWORD} characters")
-    if language not in runtime.site.languages:
-        problems.append(f"the language '{language}' is not one of the site's")
+    problems += _setting_problems(runtime, roles, password, language)
     if not name.strip():
         problems.append("the name may not be empty")
     if acting_user_id == user_id and ("admin" not in roles or not active):

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from officina.app import runtime
 from officina.definitions.model import Entity
-from officina.errors import suggest
 from officina.records.coercion import MAX_INTEGER as BIGINT
 from officina.web.api import blueprint, idempotency
 from officina.web.api.encoding import flat, jsonable, response
@@ -21,6 +20,7 @@ from officina.web.api.query import (
     parse_list_query,
     sign_cursor,
 )
+from officina.web.entities import top_level_entity
 from officina.web.problems import problem
 
 RECORDS = "/v1/<entity>"
@@ -63,12 +63,8 @@ def _require_token():
 
 def top_level(name: str) -> Entity:
     """The entity the URL names; a 404 problem with a hint if there is none."""
-    entity = runtime().definitions.entities.get(name)
-    if entity is None or entity.is_child:
-        names = [
-            e.name for e in runtime().definitions.entities.values() if not e.is_child
-        ]
-        hint = suggest(name, names)
+    entity, hint = top_level_entity(runtime().definitions, name)
+    if entity is None:
         raise ApiProblem(
             problem(
                 404,

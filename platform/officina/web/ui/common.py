@@ -10,9 +10,9 @@ from werkzeug.routing import BaseConverter, ValidationError
 from officina.app import runtime
 from officina.auth.permissions import Grant
 from officina.definitions.model import Entity
-from officina.errors import suggest
 from officina.records.coercion import MAX_INTEGER
 from officina.records.errors import PermissionDenied, RecordNotFound
+from officina.web.entities import top_level_entity
 from officina.web.ui import blueprint
 from officina.web.ui.i18n import language
 
@@ -59,17 +59,12 @@ def _not_found(error: RecordNotFound):
 
 def top_level(name: str) -> Entity:
     """The entity a URL names (not a child-row entity), else a 404 page."""
-    entity = runtime().definitions.entities.get(name)
-    if entity is None or entity.is_child:
-        names = [
-            e.name for e in runtime().definitions.entities.values() if not e.is_child
-        ]
-        hint = suggest(name, names)
-        raise PageProblem(
-            404,
-            f"There is no page '{name}'."
-            + (f" {hint[0].upper()}{hint[1:]}" if hint else ""),
-        )
+    entity, hint = top_level_entity(runtime().definitions, name)
+    if entity is None:
+        message = f"There is no page '{name}'."
+        if hint:
+            message += f" {hint[0].upper()}{hint[1:]}"
+        raise PageProblem(404, message)
     return entity
 
 
