@@ -43,3 +43,27 @@ def pack_layer(folder: Path, depends_on=()) -> Layer:
         template_folders=(folder / "templates",),
         depends_on=frozenset(depends_on),
     )
+
+
+def make_site(
+    runner,
+    folder: Path,
+    database_url: str,
+    definitions: str,
+    *,
+    file: str = "shop.yaml",
+    settings: str = "",
+) -> Path:
+    """A site made by `officina init` with these definitions (dedented) and
+    its tables made by `officina migrate`; `settings` is added to site.yaml."""
+    from officina.cli import main
+
+    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
+    assert result.exit_code == 0, result.output
+    (folder / "definitions" / file).write_text(textwrap.dedent(definitions), "utf-8")
+    if settings:
+        with open(folder / "site.yaml", "a", encoding="utf-8") as handle:
+            handle.write(settings)
+    result = runner.invoke(main, ["migrate", "--site", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder

@@ -12,17 +12,14 @@ from officina.automation.context import ActionFailed
 from officina.cli import main
 from officina.errors import SiteError
 from officina.runtime import Runtime
+from pack_files import make_site
 
 
 @pytest.fixture
 def site(runner, tmp_path, database_url):
-    folder = tmp_path / "site"
-    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
-    assert result.exit_code == 0, result.output
-    (folder / "definitions" / "rules.yaml").write_text(SITE_RULES)
-    result = runner.invoke(main, ["migrate", "--site", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return make_site(
+        runner, tmp_path / "site", database_url, SITE_RULES, file="rules.yaml"
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ the browser itself is started once per session.
 
 from __future__ import annotations
 
-import textwrap
 import threading
 from pathlib import Path
 
@@ -18,8 +17,8 @@ from werkzeug.serving import make_server
 
 from officina.app import create_app
 from officina.auth import add_user
-from officina.cli import main
 from officina.runtime import Runtime
+from pack_files import make_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -162,13 +161,7 @@ USERS = {
 @pytest.fixture
 def site(runner, tmp_path, database_url):
     """A shop site with its tables made."""
-    folder = tmp_path / "shop"
-    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
-    assert result.exit_code == 0, result.output
-    (folder / "definitions" / "shop.yaml").write_text(textwrap.dedent(SHOP), "utf-8")
-    result = runner.invoke(main, ["migrate", "--site", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return make_site(runner, tmp_path / "shop", database_url, SHOP)
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ entity for the large imports; a clerk who may import orders only."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from officina.auth import add_user
-from officina.cli import main
 from officina.runtime import Runtime
+from pack_files import make_site
 
 PACK = """\
 entity: customer
@@ -53,13 +51,7 @@ permissions:
 
 @pytest.fixture
 def site(runner, tmp_path, database_url):
-    folder = tmp_path / "site"
-    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
-    assert result.exit_code == 0, result.output
-    (folder / "definitions" / "shop.yaml").write_text(textwrap.dedent(PACK))
-    result = runner.invoke(main, ["migrate", "--site", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return make_site(runner, tmp_path / "site", database_url, PACK)
 
 
 @pytest.fixture

@@ -4,15 +4,13 @@ that signs in and sends the CSRF token like a page would."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 from ui_client import PASSWORD, Browser
 
 from officina.app import create_app
 from officina.auth import add_user
-from officina.cli import main
 from officina.runtime import Runtime
+from pack_files import make_site
 
 SHOP = """\
 entity: customer
@@ -109,13 +107,7 @@ permissions:
 
 @pytest.fixture
 def site(runner, tmp_path, database_url):
-    folder = tmp_path / "shop"
-    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
-    assert result.exit_code == 0, result.output
-    (folder / "definitions" / "shop.yaml").write_text(textwrap.dedent(SHOP))
-    result = runner.invoke(main, ["migrate", "--site", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return make_site(runner, tmp_path / "shop", database_url, SHOP)
 
 
 @pytest.fixture

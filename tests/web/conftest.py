@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from officina.app import create_app
 from officina.auth import add_user, create_token
-from officina.cli import main
 from officina.runtime import Runtime
+from pack_files import make_site
 
 SHOP = """\
 entity: customer
@@ -60,13 +58,7 @@ fields:
 
 @pytest.fixture
 def site(runner, tmp_path, database_url):
-    folder = tmp_path / "shop"
-    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
-    assert result.exit_code == 0, result.output
-    (folder / "definitions" / "shop.yaml").write_text(textwrap.dedent(SHOP))
-    result = runner.invoke(main, ["migrate", "--site", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return make_site(runner, tmp_path / "shop", database_url, SHOP)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import re
 import socket
-import textwrap
 import threading
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -16,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from sqlalchemy import select
 
 from officina.schema.tables import JOBS
+from pack_files import make_site
 
 PASSWORD = "correct horse battery"
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)  # a Monday
@@ -63,17 +63,9 @@ permissions:
 
 
 def write_site(runner, folder, database_url, definitions: str = TICKETS, extra=""):
-    from officina.cli import main
-
-    result = runner.invoke(main, ["init", str(folder), "--database", database_url])
-    assert result.exit_code == 0, result.output
-    (folder / "definitions" / "tickets.yaml").write_text(textwrap.dedent(definitions))
-    if extra:
-        with open(folder / "site.yaml", "a", encoding="utf-8") as handle:
-            handle.write(extra)
-    result = runner.invoke(main, ["migrate", "--site", str(folder)])
-    assert result.exit_code == 0, result.output
-    return folder
+    return make_site(
+        runner, folder, database_url, definitions, file="tickets.yaml", settings=extra
+    )
 
 
 def jobs(runtime) -> list[dict]:
