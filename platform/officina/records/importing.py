@@ -530,6 +530,11 @@ class Importer:
             batch.append(item)
             if len(batch) >= limit:
                 break
+        return self._trial(batch)
+
+    def _trial(self, batch) -> list[RowResult]:
+        """Each row of `batch` as the records service would take it, in a
+        transaction that is then rolled back: nothing is written."""
         results: list[RowResult] = []
         try:
             with self.records.transaction(self.actor) as transaction:
@@ -553,13 +558,7 @@ class Importer:
         self._seen.clear()
         outcome.phase = CHECKING
         for batch in _batches(sheet.rows()):
-            try:
-                with self.records.transaction(self.actor) as transaction:
-                    results = self._batch(transaction, batch)
-                    raise _Rollback
-            except _Rollback:
-                pass
-            for result in results:
+            for result in self._trial(batch):
                 outcome.processed += 1
                 if not result.ok:
                     outcome.failed += 1

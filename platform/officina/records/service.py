@@ -538,16 +538,17 @@ class Transaction:
         }
         all_rows.update(rows)
         changed = {name for name in given if current.get(name) != record.get(name)}
-        changed_rows = {
-            name
-            for name, given_rows in rows.items()
-            if any(_rows_diff(current.get(name, []), given_rows).values())
-        }
-        refusal = workflow.edit_refusal(
-            entity, current, changed | changed_rows, self.actor
-        )
-        if refusal:
-            raise PermissionDenied(refusal)
+        if workflow.limits_edits(entity, current, self.actor):
+            changed_rows = {
+                name
+                for name, given_rows in rows.items()
+                if any(_rows_diff(current.get(name, []), given_rows).values())
+            }
+            refusal = workflow.edit_refusal(
+                entity, current, changed | changed_rows, self.actor
+            )
+            if refusal:
+                raise PermissionDenied(refusal)
         self._refuse_locked(entity, current, changed, problems)
         self._complete(entity, record, given, changed, all_rows, current, problems)
         if problems:

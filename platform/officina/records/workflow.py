@@ -204,6 +204,15 @@ def guard_and_assign(
         raise RecordInvalid(entity.name, problems)
 
 
+def limits_edits(entity: Entity, current: dict, actor) -> bool:
+    """Whether the record's state limits what may change, or who may change
+    it (so that what changed needs working out at all)."""
+    if entity.workflow is None or actor.system:
+        return False
+    state = entity.workflow.states.get(current.get(entity.workflow.field))
+    return state is not None and (bool(state.edit_roles) or state.editable != "all")
+
+
 def edit_refusal(entity: Entity, current: dict, changed: set[str], actor):
     """Why the record's state forbids changing these fields (None: it does not)."""
     if entity.workflow is None or actor.system:

@@ -3,7 +3,7 @@ the navigation, and turning the records service's refusals into pages."""
 
 from __future__ import annotations
 
-from flask import abort, g, render_template
+from flask import abort, g
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -11,7 +11,6 @@ from officina.app import runtime
 from officina.auth.permissions import Grant
 from officina.definitions.model import Entity
 from officina.records.coercion import MAX_INTEGER
-from officina.records.errors import PermissionDenied, RecordNotFound
 from officina.web.entities import top_level_entity
 from officina.web.ui import blueprint
 from officina.web.ui.i18n import language
@@ -34,27 +33,13 @@ class RecordIdConverter(BaseConverter):
 
 
 class PageProblem(HTTPException):
-    """Stop and show an error page with this status and message."""
+    """Stop and show an error page with this status and message (the app's
+    error handlers show pages, and records-service refusals, for the UI)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.code = status
         self.message = message
-
-
-@blueprint.errorhandler(PageProblem)
-def _problem_page(error: PageProblem):
-    return render_template("ui/error.html", message=error.message), error.code
-
-
-@blueprint.errorhandler(PermissionDenied)
-def _forbidden(error: PermissionDenied):
-    return render_template("ui/error.html", message=str(error)), 403
-
-
-@blueprint.errorhandler(RecordNotFound)
-def _not_found(error: RecordNotFound):
-    return render_template("ui/error.html", message=str(error)), 404
 
 
 def top_level(name: str) -> Entity:
