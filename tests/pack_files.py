@@ -53,13 +53,24 @@ def make_site(
     *,
     file: str = "shop.yaml",
     settings: str = "",
+    plugins: tuple[str, ...] = (),
+    packs: dict[str, str] | None = None,
 ) -> Path:
     """A site made by `officina init` with these definitions (dedented) and
-    its tables made by `officina migrate`; `settings` is added to site.yaml."""
+    its tables made by `officina migrate`; `settings` is added to site.yaml,
+    `plugins` and `packs` fill in its `plugins:` and `packs:`."""
     from officina.cli import main
 
     result = runner.invoke(main, ["init", str(folder), "--database", database_url])
     assert result.exit_code == 0, result.output
+    site_file = folder / "site.yaml"
+    text = site_file.read_text("utf-8")
+    if plugins:
+        text = text.replace("plugins: []", f"plugins: [{', '.join(plugins)}]")
+    if packs:
+        listed = "".join(f"\n  {name}: '{version}'" for name, version in packs.items())
+        text = text.replace("packs: {}", f"packs:{listed}")
+    site_file.write_text(text, "utf-8")
     (folder / "definitions" / file).write_text(textwrap.dedent(definitions), "utf-8")
     if settings:
         with open(folder / "site.yaml", "a", encoding="utf-8") as handle:

@@ -14,6 +14,8 @@ from pathlib import Path
 from flask import Flask, g, jsonify, request
 
 from officina.auth import authenticate_token
+from officina.auth.backends import authenticate_by_backends
+from officina.automation.extensions import call_hook
 from officina.resources import shipped_templates
 from officina.runtime import Runtime
 from officina.web.problems import register_error_handlers
@@ -70,6 +72,8 @@ def create_app(
     @app.before_request
     def identify():
         g.actor = authenticate_token(runtime(), request.headers.get("Authorization"))
+        if g.actor is None and request.blueprint == "api":
+            g.actor = authenticate_by_backends(runtime(), request)
 
     @app.get("/health")
     def health():
@@ -82,6 +86,9 @@ def create_app(
     from officina.web import ui
 
     ui.install(app)
+    if opened.plugins is not None:
+        # Blueprints and routes of the site's plugins (hook officina_routes).
+        call_hook(opened.plugins, "officina_routes", app=app)
 
     @app.context_processor
     def site_name():

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from officina.auth.permissions import Permissions
+from officina.automation import extensions as provided_by_plugins
 from officina.automation.engine import Automation
 from officina.automation.plugins import load_plugins
 from officina.database import create_database_engine
@@ -54,7 +55,10 @@ class Runtime:
         is refused with the command that brings it up to date.
         """
         site = Site.load(site_path)
-        definitions = load_site_definitions(site)
+        # Plugins first: they add functions, filters, field types and packs
+        # to what the definitions may use.
+        plugins = load_plugins(site)
+        definitions = load_site_definitions(site, plugins=plugins)
         schema = build_schema(definitions)
         engine = create_database_engine(site.database, site_path=site.path)
         if check_schema:
@@ -69,17 +73,22 @@ class Runtime:
 
         sla.install(hooks, definitions, schema)  # state clocks, for SLAs
         try:
-            plugins = load_plugins(site)
             automation = Automation(definitions, schema, plugins, engine)
             automation.check_calls()
         except Exception:
             engine.dispose()
             raise
         automation.install(hooks)  # rules run after the hooks above
-        records = RecordsService(definitions, schema, engine, hooks)
+        records = RecordsService(definitions, schema, engine, hooks, timezone=site.zone)
         return cls(
             site, definitions, schema, engine, records, permissions, plugins, automation
         )
+
+    @property
+    def extensions(self) -> provided_by_plugins.Extensions:
+        """What the site's plugins provide: actions, expression functions,
+        template filters, field types, auth backends, pack folders."""
+        return provided_by_plugins.extensions(self.plugins)
 
     def close(self) -> None:
         self.engine.dispose()

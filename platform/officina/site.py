@@ -7,11 +7,15 @@ first and the site last, so the site's `extend:` documents win.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jsonschema import Draft7Validator
 
+from officina import timezones
+from officina.automation.extensions import extensions
+from officina.automation.plugins import load_plugins
 from officina.definitions import Definitions, Layer, load
 from officina.definitions.loader import SITE_LAYER
 from officina.definitions.model import frozen_map
@@ -56,6 +60,10 @@ name: {name}
 database: {database}
 language: en
 languages: [en, zh]
+# The site's timezone (an IANA name such as Asia/Shanghai): when cron
+# schedules fire, which days are weekends for SLAs, what today() is.
+# Times are stored in UTC whatever it is.
+timezone: UTC
 # Installed template packs and their versions (`officina pack install NAME`).
 packs:{packs}
 # Python plugins to enable, by name.
@@ -93,6 +101,12 @@ class Site:
     # Outgoing e-mail (backend outbox or smtp) and webhook settings (secret).
     mail: Mapping = field(default_factory=lambda: frozen_map({}))
     webhooks: Mapping = field(default_factory=lambda: frozen_map({}))
+    # Where the site's days begin and end (an IANA name); stored times are UTC.
+    timezone: str = timezones.DEFAULT
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return timezones.zone(self.timezone)
 
     @property
     def definitions_dir(self) -> Path:
@@ -129,6 +143,10 @@ class Site:
             ]
         if not problems:
             problems = validate_with(_SITE_VALIDATOR, documents[0])
+        if not problems and "timezone" in documents[0]:
+            wrong = timezones.unknown(documents[0]["timezone"])
+            if wrong:
+                problems = [Problem(documents[0].value_at("timezone"), *wrong)]
         if problems:
             raise DefinitionErrors(problems)
         raw = documents[0]
@@ -147,6 +165,7 @@ class Site:
             settings=frozen_map(raw.get("settings") or {}),
             mail=frozen_map(raw.get("mail") or {}),
             webhooks=frozen_map(raw.get("webhooks") or {}),
+            timezone=raw.get("timezone", timezones.DEFAULT),
         )
 
 
@@ -231,13 +250,38 @@ def site_layers(
     return layers, problems
 
 
-def load_site_definitions(site: Site, catalog: Catalog | None = None) -> Definitions:
-    """The checked definitions a site runs on; DefinitionErrors otherwise."""
-    catalog = catalog or Catalog([*default_pack_folders(), site.packs_dir])
+def load_site_definitions(
+    site: Site, catalog: Catalog | None = None, plugins=None
+) -> Definitions:
+    """The checked definitions a site runs on; DefinitionErrors otherwise.
+
+    `plugins` (a plugin manager; the site's own when not given) adds
+    expression functions, template filters, field types and pack folders.
+    A `call:` of an action no plugin provides is let through here (the
+    runtime reports it); `officina validate` refuses it.
+    """
+    provided = extensions(plugins if plugins is not None else load_plugins(site))
+    catalog = catalog or Catalog(pack_folders(site, provided))
     layers, problems = site_layers(site, catalog)
     if problems:
         raise DefinitionErrors(problems)
-    return load(layers)
+    return load(layers, **definition_extensions(provided))
+
+
+def pack_folders(site: Site | None, provided) -> list[Path]:
+    """Where a site's packs come from, later folders winning: the shipped
+    packs, the plugins' pack folders, the site's own packs/ folder."""
+    folders = [*default_pack_folders(), *provided.pack_folders]
+    return folders + ([site.packs_dir] if site is not None else [])
+
+
+def definition_extensions(provided) -> dict:
+    """The loader's arguments for what plugins add to the language."""
+    return {
+        "functions": provided.functions,
+        "filters": provided.filters,
+        "field_types": dict(provided.field_types),
+    }
 
 
 def default_pack_folders() -> list[Path]:

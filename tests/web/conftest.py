@@ -40,7 +40,7 @@ fields:
 workflow:
   initial: open
   states:
-    open:
+    open: {sla: 2h}
     answered:
     closed: {final: true}
   transitions:

@@ -22,6 +22,7 @@ from sqlalchemy import insert, select
 from officina.automation.context import (
     ActionContext,
     ActionFailed,
+    CascadeTooDeep,
     describe,
     note,
     plain,
@@ -30,6 +31,7 @@ from officina.automation.hookspecs import hookimpl
 from officina.expressions import Expression
 from officina.expressions.runtime import Row, Rows
 from officina.records.audit import jsonable
+from officina.records.errors import RecordError
 from officina.records.listing import Lister
 from officina.schema.tables import NOTIFICATIONS, USERS
 
@@ -328,6 +330,29 @@ def for_each(context: ActionContext) -> None:
     context.refresh()
 
 
+def attempt(context: ActionContext) -> None:
+    """Run the `attempt` steps in a savepoint. When one is refused (an
+    `adjust` past its limits, a record that does not validate, a transition
+    that cannot be taken, a plugin action that fails), everything they did
+    is undone and the `otherwise` steps run instead, seeing the refusal's
+    message as `refusal`. A chain of rules too deep still fails: that is a
+    mistake in the definitions, not a refusal."""
+    try:
+        with context.connection.begin_nested():
+            context.run(context.action.actions)
+    except CascadeTooDeep:
+        raise
+    except RecordError as error:
+        note("refused", step=context.step, reason=str(error))
+        context.refresh()
+        otherwise = context.options.get("otherwise") or ()
+        inner = context.nested({"refusal": str(error)})
+        context.automation.run_actions(
+            inner, otherwise, prefix=f"{context.step}.otherwise."
+        )
+    context.refresh()
+
+
 @hookimpl
 def officina_actions():
     return {
@@ -342,6 +367,7 @@ def officina_actions():
         # `call` is dispatched by the engine to the plugin action it names.
         "call": lambda context: None,
         "for_each": for_each,
+        "attempt": attempt,
     }
 
 
@@ -356,8 +382,15 @@ def run_rule_job(job, runtime) -> None:
 
 
 def run_call_job(job, runtime) -> None:
-    """A slow plugin action, in a transaction of its own."""
-    runtime.automation.run_call(runtime, _payload(job))
+    """A slow plugin action, in a transaction of its own; the action sees
+    which attempt this is."""
+    number, limit = 1, 1  # which try of how many (the worker says)
+    if isinstance(job, Mapping):
+        number = job.get("attempt") or job.get("attempts", 0) + 1
+        limit = job.get("max_attempts") or number
+    runtime.automation.run_call(
+        runtime, _payload(job), attempt=number, max_attempts=limit
+    )
 
 
 @hookimpl

@@ -97,7 +97,16 @@ class ActionContext:
         self.action = None  # the step being run (an Action)
         self.options: Mapping = {}
         self.step = ""  # the number of the step being run: '2', or '2.1' nested
+        # Which try of the worker this is, for a slow action run as a job
+        # (1 of 1 when the action runs inside the write itself).
+        self.attempt = 1
+        self.max_attempts = 1
         self._values: dict | None = None
+
+    @property
+    def last_attempt(self) -> bool:
+        """Whether a failure now is final (no retry follows)."""
+        return self.attempt >= self.max_attempts
 
     # -- the record ---------------------------------------------------------
     @property
@@ -124,7 +133,10 @@ class ActionContext:
                 if field.type == "table"
             }
             cache = RecordCache(
-                self.connection, self.transaction.definitions, self.transaction.schema
+                self.connection,
+                self.transaction.definitions,
+                self.transaction.schema,
+                self.transaction.moment,
             )
             values = record_context(
                 cache, self.entity, self.record, rows=rows, user=self.user, old=self.old
@@ -156,6 +168,7 @@ class ActionContext:
             user=self.user,
             names={**self.names, **names},
         )
+        inner.attempt, inner.max_attempts = self.attempt, self.max_attempts
         return inner
 
     # -- values ---------------------------------------------------------------

@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, true, update
 
 from officina.automation import outbox
 from officina.automation.context import (
@@ -46,13 +46,16 @@ from officina.automation.context import (
     describe,
     note,
 )
+from officina.automation.extensions import extensions
 from officina.database import WRITE
 from officina.definitions import Definitions
 from officina.definitions.model import Action, Entity, Rule
 from officina.errors import SiteError, one_of, suggest
+from officina.expressions.functions import MOMENT
 from officina.records import SYSTEM, Actor
 from officina.records.audit import jsonable
 from officina.records.errors import RecordError, RecordNotFound
+from officina.records.listing import Lister
 from officina.records.service import SYSTEM_COLUMNS, Transaction, WriteEvent
 from officina.schema.tables import AUDIT, RULE_RUNS, RULE_STATES, Schema
 
@@ -69,17 +72,9 @@ _FAILED_RUNS = "officina_failed_rule_runs"
 
 
 def collect_actions(plugins) -> dict:
-    """{name: callable} of every action the plugins provide."""
-    found: dict = {}
-    if plugins is None:
-        from officina.automation import builtin_actions
-
-        return dict(builtin_actions.officina_actions())
-    # pluggy calls the last registered plugin first: reversed, so a later
-    # plugin may override an action of an earlier one.
-    for result in reversed(plugins.hook.officina_actions()):
-        found.update(result or {})
-    return found
+    """{name: callable} of every action the plugins provide (a later plugin
+    overrides an action of an earlier one)."""
+    return dict(extensions(plugins).actions)
 
 
 def walk_actions(definitions: Definitions) -> Iterable[tuple[str, Action]]:
@@ -90,6 +85,7 @@ def walk_actions(definitions: Definitions) -> Iterable[tuple[str, Action]]:
         for action in actions:
             yield where, action
             yield from walk(where, action.actions)
+            yield from walk(where, action.options.get("otherwise") or ())
 
     for entity in definitions.entities.values():
         for rule in entity.rules.values():
@@ -626,8 +622,11 @@ class Automation:
             self._write_after(runtime, error)
             raise
 
-    def run_call(self, runtime, payload: Mapping) -> None:
-        """Run a slow plugin action (a job "call") in a transaction of its own."""
+    def run_call(
+        self, runtime, payload: Mapping, *, attempt: int = 1, max_attempts: int = 1
+    ) -> None:
+        """Run a slow plugin action (a job "call") in a transaction of its
+        own; `attempt` of `max_attempts` is the worker's try."""
         name = payload.get("action")
         handler = self.actions.get(name)
         if handler is None:
@@ -642,6 +641,7 @@ class Automation:
             )
             context.options = dict(payload.get("options") or {})
             context.step = "1"
+            context.attempt, context.max_attempts = attempt, max_attempts
             handler(context)
 
     # -- run by the scheduler ----------------------------------------------------------
@@ -659,13 +659,14 @@ class Automation:
         )
         acted = 0
         last = 0
+        visited = _visited(runtime, rule, entity, now)
         while True:
             with runtime.records.transaction(SYSTEM) as transaction:
                 connection = transaction.connection
                 ids = list(
                     connection.execute(
                         select(table.c.id)
-                        .where(table.c.id > last)
+                        .where(table.c.id > last, visited)
                         .order_by(table.c.id)
                         .limit(BATCH)
                     ).scalars()
@@ -805,8 +806,9 @@ class Automation:
                 runtime.records, connection, SYSTEM, runtime.records.clock()
             )
             if rule.trigger.kind in TIMED:
+                visited = _visited(runtime, rule, entity, runtime.records.clock())
                 ids = connection.execute(
-                    select(table.c.id).order_by(table.c.id)
+                    select(table.c.id).where(visited).order_by(table.c.id)
                 ).scalars()
                 for record_id in ids:
                     changes += 1
@@ -870,7 +872,8 @@ class Automation:
     @property
     def email_environment(self):
         """A sandbox (HTML-escaping) that loads the site's and packs'
-        templates by name, for `send_email: {template: ...}`."""
+        templates by name, for `send_email: {template: ...}`, with the
+        plugins' expression functions and template filters."""
         if self._email_environment is None:
             from jinja2 import FunctionLoader
 
@@ -886,8 +889,12 @@ class Automation:
                 with open(path, encoding="utf-8") as file:
                     return file.read()
 
+            provided = extensions(self.plugins)
             self._email_environment = ExpressionEnvironment(
-                loader=FunctionLoader(load), autoescape=True
+                provided.functions,
+                filters=provided.filters,
+                loader=FunctionLoader(load),
+                autoescape=True,
             )
         return self._email_environment
 
@@ -941,6 +948,15 @@ def trigger_matches(rule: Rule, entity: Entity, action, old, new, transition):
             return f"entered: {state}"
         return None
     return None
+
+
+def _visited(runtime, rule: Rule, entity: Entity, now: dt.datetime):
+    """The SQL condition of the records a timed rule visits: its `where`,
+    with today() and now() as at `now`."""
+    if not rule.where:
+        return true()
+    lister = Lister(runtime.records, entity)
+    return lister.condition(list(rule.where), {MOMENT: runtime.records.moment(now)})
 
 
 def _same(value, expected) -> bool:

@@ -31,50 +31,66 @@ def officina_actions():
     expressions already evaluated, and `enqueue(...)` for effects that must
     leave through the outbox. Raise `ActionFailed` with a message the user
     understands; any other exception is contained and reported the same way.
+
+    An action marked `slow` (`action.slow = True`) runs later as a job of
+    the worker: raising `RetryLater` there tries again with backoff, and
+    `context.attempt` / `context.max_attempts` say which try this is, so
+    the last one can give up gracefully (`context.last_attempt`).
     """
 
 
 @hookspec
 def officina_field_types():
-    """Extra field types: return a dict {name: FieldType} (see
-    officina.definitions.language for the built-in ones)."""
+    """Extra field types: return a dict {name: PluginFieldType} (see
+    officina.definitions.field_types). A field of such a type is stored,
+    shown and coerced as its built-in `base` type, and the records service
+    refuses values its `check(value)` finds wrong. A name of a built-in
+    type, or one another plugin gives, is refused."""
 
 
 @hookspec
 def officina_expression_functions():
-    """Functions for the expression language: return a dict {name: callable}.
-    They must be pure (no I/O): expressions run inside transactions and in
-    checks."""
+    """Functions for the expression language: return a dict {name: callable
+    or Function} (officina.expressions.functions); how many arguments a
+    plain callable takes comes from its signature. They must be pure (no
+    I/O): expressions run inside transactions and in checks. A built-in
+    function's name, or one another plugin gives, is refused."""
 
 
 @hookspec
 def officina_jinja_filters():
-    """Filters for templates (e-mails, webhook bodies, print layouts):
-    return a dict {name: callable}. They run in the sandbox like the rest of
-    the template."""
+    """Filters for templates (e-mails, webhook bodies, templated text):
+    return a dict {name: callable}, called as `filter(value, *arguments)`
+    for `value | name(arguments)`. They run in the sandbox like the rest of
+    the template; a built-in function's name is refused."""
 
 
 @hookspec
 def officina_job_handlers():
     """Deliverers of outbox jobs: return a dict {kind: callable}, called by
-    the worker as `handler(job, runtime)` with the job's payload and
-    idempotency key. Raise `RetryLater` for a temporary failure (the worker
-    retries with exponential backoff) and anything else for a permanent one
-    (the job goes to the dead letters)."""
+    the worker as `handler(job, runtime)`; `job` is a dict with the job's
+    `payload`, `idempotency_key`, `attempt` (1 for the first try) and
+    `max_attempts`. Raise `RetryLater` for a temporary failure (the worker
+    retries with exponential backoff until the last attempt) and anything
+    else for a permanent one (the job goes to the dead letters)."""
 
 
 @hookspec
 def officina_auth_backends():
     """Ways to sign in besides passwords: return a list of objects with
-    `authenticate(runtime, request) -> Actor | None`."""
+    `authenticate(runtime, request) -> Actor | None`, asked (earliest plugin
+    first) for API requests without a valid bearer token and for UI
+    requests without a session; the first Actor answered is the user."""
 
 
 @hookspec
 def officina_routes(app):
-    """Add Flask routes or blueprints to the application `app`."""
+    """Add Flask routes or blueprints to the application `app`: called once
+    by create_app, after Officina's own blueprints."""
 
 
 @hookspec
 def officina_pack_folders():
-    """Folders holding template packs to offer (each with a pack.yaml):
-    return a list of paths."""
+    """Folders holding template packs to offer, each pack a sub-folder with
+    a pack.yaml: return a list of paths. They come after the shipped packs
+    and before the site's own packs/ folder (a later folder wins)."""

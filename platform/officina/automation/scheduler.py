@@ -8,7 +8,9 @@ sight) with its next run. A worker runs a due one only if it moves
 workers, exactly one wins. Runs missed while no worker ran are not
 repeated: one run, then the next time after now.
 
-Schedules are in UTC.
+Cron schedules fire at the times of the site's timezone (`timezone:` in
+site.yaml): '0 9 * * *' in Asia/Shanghai is due at 01:00 UTC. Times are
+stored in UTC.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 
 from sqlalchemy import exc, select
 
+from officina.automation.missing_clocks import start_missing
 from officina.database import WRITE
 from officina.schema.tables import SCHEDULES, STATE_CLOCKS
 
@@ -25,6 +28,10 @@ log = logging.getLogger("officina.worker")
 
 SLA_KEY = "sla"
 SLA_INTERVAL = dt.timedelta(minutes=1)
+# Clocks for records without one (see missing_clocks): rarely any, so looked
+# for less often than the SLA check, and before it when both are due.
+CLOCKS_KEY = "sla_clocks"
+CLOCKS_INTERVAL = dt.timedelta(minutes=10)
 MAX_OUTCOME = 2000
 
 
@@ -48,10 +55,11 @@ class Scheduler:
         self.automation = automation  # else runtime.automation
         self.table = runtime.schema.metadata.tables[SCHEDULES]
         self.clocks = runtime.schema.metadata.tables[STATE_CLOCKS]
+        self.zone = runtime.records.timezone
         self.entries = self._entries()
 
     def _entries(self) -> dict:
-        """{key: rule or None (the SLA check)}."""
+        """{key: rule, or None for the SLA check and the missing clocks}."""
         entries = {}
         for rule in self.runtime.definitions.rules:
             if rule.enabled and rule.trigger.kind in ("schedule", "every"):
@@ -62,18 +70,22 @@ class Scheduler:
             if entity.workflow is not None
             for state in entity.workflow.states.values()
         ):
+            entries[CLOCKS_KEY] = None
             entries[SLA_KEY] = None
         return entries
 
     def next_after(self, key: str, moment: dt.datetime) -> dt.datetime:
         rule = self.entries[key]
+        if key == CLOCKS_KEY:
+            return moment + CLOCKS_INTERVAL
         if rule is None:
             return moment + SLA_INTERVAL
         if rule.trigger.kind == "every":
             return moment + dt.timedelta(seconds=max(rule.trigger.every.seconds, 1))
         from croniter import croniter
 
-        start = moment.astimezone(dt.UTC)
+        # croniter walks the local calendar of an aware start (DST included).
+        start = moment.astimezone(self.zone)
         following = croniter(rule.trigger.schedule, start).get_next(dt.datetime)
         return following.astimezone(dt.UTC)
 
@@ -84,7 +96,9 @@ class Scheduler:
     def due(self, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
         """(key, next_run_at as read) of each entry due at `now`; rows are
         made for entries seen the first time (an interval rule first runs
-        one interval later, the SLA check at once)."""
+        one interval later, the SLA check and the missing clocks at once).
+        The missing clocks come first, so that their breaches fire in the
+        same pass."""
         with self.runtime.engine.connect() as connection:
             known = {
                 key: seen
@@ -106,9 +120,12 @@ class Scheduler:
                         select(self.table.c.next_run_at).where(self.table.c.key == key)
                     ).scalar_one()
         return sorted(
-            (key, seen)
-            for key, seen in known.items()
-            if key in self.entries and seen <= now
+            (
+                (key, seen)
+                for key, seen in known.items()
+                if key in self.entries and seen <= now
+            ),
+            key=lambda item: (item[0] != CLOCKS_KEY, item[0]),
         )
 
     def claim(self, key: str, seen: dt.datetime, now: dt.datetime) -> bool:
@@ -136,7 +153,9 @@ class Scheduler:
                 continue
             ran.append(key)
             try:
-                if self.entries[key] is None:
+                if key == CLOCKS_KEY:
+                    outcome = self.start_clocks()
+                elif self.entries[key] is None:
                     outcome = self.check_slas(now)
                 else:
                     name = self.entries[key].name
@@ -154,6 +173,17 @@ class Scheduler:
                     .values(last_outcome=outcome)
                 )
         return ran
+
+    def start_clocks(self) -> str:
+        """Clocks for the records in SLA states that have none."""
+        runtime = self.runtime
+        done = start_missing(
+            runtime.engine, runtime.definitions, runtime.schema, self.zone
+        )
+        return (
+            f"{done['started']} clock(s) started, {done['timed']} given a due "
+            f"time, {done['untimed']} without SLA now"
+        )
 
     def check_slas(self, now: dt.datetime) -> str:
         """Fire each ran-out state clock's breach, exactly once."""

@@ -6,7 +6,12 @@ every change of state, and on delete it keeps `officina_state_clock` in
 the write's own transaction. The scheduler (key "sla") finds the clocks
 that ran out and fires each breach once; the UI shows the time left.
 
-Business days skip Saturdays and Sundays (counted in UTC).
+Business days skip Saturdays and Sundays of the site's timezone: a stay
+that begins on Friday evening in Shanghai and lasts one business day ends
+on Monday evening there, whatever the date in UTC. Times are stored in UTC.
+
+Records that were in a state before its SLA was declared (or before the
+clocks existed) get their clock from `officina.automation.missing_clocks`.
 """
 
 from __future__ import annotations
@@ -18,18 +23,23 @@ from sqlalchemy import select
 from officina.schema.tables import STATE_CLOCKS
 
 
-def due_at(entered_at: dt.datetime, sla) -> dt.datetime | None:
-    """When a stay that began at `entered_at` breaches `sla` (a Duration)."""
+def due_at(
+    entered_at: dt.datetime, sla, zone: dt.tzinfo = dt.UTC
+) -> dt.datetime | None:
+    """When a stay that began at `entered_at` breaches `sla` (a Duration):
+    business days are counted on the calendar of `zone`, at the same local
+    time of day; the answer is in UTC."""
     if sla is None:
         return None
     if not sla.business_days:
         return entered_at + dt.timedelta(seconds=sla.seconds)
-    moment, left = entered_at, sla.business_days
+    local = entered_at.astimezone(zone)
+    day, left = local.date(), sla.business_days
     while left:
-        moment += dt.timedelta(days=1)
-        if moment.weekday() < 5:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
             left -= 1
-    return moment
+    return dt.datetime.combine(day, local.time(), zone).astimezone(dt.UTC)
 
 
 def trigger(definitions, schema):
@@ -55,18 +65,27 @@ def trigger(definitions, schema):
             return
         now = getattr(event.transaction, "now", None) or dt.datetime.now(dt.UTC)
         model = workflow.states.get(state)
+        zone = event.transaction.service.timezone
         connection.execute(
             table.insert().values(
                 entity=event.entity,
                 record_id=event.record_id,
                 state=state,
                 entered_at=now,
-                due_at=due_at(now, model.sla if model else None),
+                due_at=due_at(now, model.sla if model else None, zone),
                 breached_at=None,
             )
         )
 
     return keep_state_clock
+
+
+def has_sla(entity) -> bool:
+    """Whether a state of the entity's workflow has an SLA."""
+    workflow = getattr(entity, "workflow", None)
+    return workflow is not None and any(
+        state.sla is not None for state in workflow.states.values()
+    )
 
 
 def install(hooks, definitions, schema):
@@ -82,7 +101,8 @@ def _describe(row, now: dt.datetime) -> dict:
         "due_at": row.due_at,
         "breached_at": row.breached_at,
         "seconds_left": left,
-        "overdue": left is not None and left < 0,
+        # The moment the scheduler fires the breach (due_at <= now).
+        "overdue": left is not None and left <= 0,
     }
 
 
@@ -91,7 +111,7 @@ def time_left_many(runtime, entity: str, record_ids, now=None) -> dict:
     ids = [record_id for record_id in record_ids if record_id is not None]
     if not ids:
         return {}
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or runtime.records.clock()
     table = runtime.schema.metadata.tables[STATE_CLOCKS]
     with runtime.engine.connect() as connection:
         rows = connection.execute(

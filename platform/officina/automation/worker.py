@@ -222,7 +222,9 @@ class Worker:
                 "is the plugin that makes them installed and listed in site.yaml?",
             )
         try:
-            handler(job, self.runtime)
+            # `attempt` counts this try from 1, so that a handler can tell
+            # its last one (attempt == max_attempts) and give up gracefully.
+            handler({**job, "attempt": attempts}, self.runtime)
         except Exception as error:  # each job's failure stays with it
             message = _describe(error)
             if is_temporary(error) and attempts < job["max_attempts"]:

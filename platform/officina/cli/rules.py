@@ -42,6 +42,27 @@ def describe_trigger(rule) -> str:
     return trigger.kind
 
 
+def describe_where(rule) -> str:
+    """The `where:` filter of a timed rule, written as in YAML."""
+    return ", ".join(_filter_text(item) for item in rule.where)
+
+
+def _filter_text(item) -> str:
+    def shown(value) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, list | tuple):
+            return "[" + ", ".join(shown(part) for part in value) + "]"
+        if hasattr(value, "source"):  # an expression
+            return "=" + str(value.source).removeprefix("=")
+        return str(value)
+
+    path = ".".join(item.path)
+    if item.operator in ("eq", "in"):
+        return f"{path}: {shown(item.value)}"
+    return f"{path}: {{{item.operator}: {shown(item.value)}}}"
+
+
 def _date(text: str | None, what: str):
     if text is None:
         return None
@@ -87,6 +108,7 @@ def list_rules(site_path) -> None:
             suffix = f"  [{', '.join(flags)}]" if flags else ""
             click.echo(
                 f"{rule.entity}.{rule.name}  on {describe_trigger(rule)}"
+                f"{'  where ' + describe_where(rule) if rule.where else ''}"
                 f"{'  when ' + rule.when.source if rule.when else ''}"
                 f"  ({len(rule.actions)} step{'s' if len(rule.actions) != 1 else ''})"
                 f"{suffix}"

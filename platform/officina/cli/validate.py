@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from officina.automation.extensions import extensions
+from officina.automation.plugins import load_plugins
 from officina.cli.options import site_option
 from officina.definitions import load
 from officina.errors import DefinitionErrors, Location, Problem
 from officina.packs.catalog import MANIFEST, Catalog, definition_files, read_manifest
-from officina.site import Site, default_pack_folders, site_layers
+from officina.site import Site, definition_extensions, pack_folders, site_layers
 
 
 @click.command()
@@ -69,8 +71,10 @@ def _load(site_path, with_packs, files):
         if site_path is not None or not files
         else None
     )
-    folders = default_pack_folders() + ([site.packs_dir] if site else [])
-    catalog = Catalog(folders)
+    # The plugins of the site (or, for loose files, the installed ones) add
+    # to the language, and a `call:` must name an action one provides.
+    provided = extensions(load_plugins(site))
+    catalog = Catalog(pack_folders(site, provided))
     extra_packs, extra_files, problems = [], [], []
     for name in with_packs:
         source = catalog.get(name)
@@ -106,7 +110,10 @@ def _load(site_path, with_packs, files):
         raise DefinitionErrors(problems)
     count = sum(len(layer.files) for layer in layers)
     checked = f"{count} file{'s' if count != 1 else ''}"
-    return load(layers), checked
+    definitions = load(
+        layers, plugin_actions=set(provided.actions), **definition_extensions(provided)
+    )
+    return definitions, checked
 
 
 def _as_json(problem: Problem) -> dict:

@@ -67,6 +67,7 @@ def _build_action(ctx, entity, item: Mapping, location, scope, what) -> Action |
         for k in item
         if k not in (kind, *lang.ACTION_MODIFIERS)
         and not (kind == "for_each" and k in ("as", "do"))
+        and not (kind == "attempt" and k == "otherwise")
     ]
     for key in extra:
         ctx.error(
@@ -85,6 +86,8 @@ def _build_action(ctx, entity, item: Mapping, location, scope, what) -> Action |
     builder = _BUILDERS[kind]
     if kind == "for_each":
         options, nested = _for_each(ctx, entity, item, scope, what)
+    elif kind == "attempt":
+        options, nested = _attempt(ctx, entity, item, scope, what)
     else:
         options = builder(ctx, entity, value, value_location, scope, what)
     if options is None:
@@ -467,8 +470,19 @@ def _templated_tree(ctx, value, location, scope, what):
 def _call(ctx, entity, value, location, scope, what):
     action = value["action"]
     if ctx.plugin_actions is not None and action not in ctx.plugin_actions:
-        ctx.unknown(
-            value.value_at("action"), "plugin action", action, ctx.plugin_actions, what
+        provided = set(ctx.plugin_actions) - set(lang.ACTIONS)
+        install = (
+            "install the plugin that provides it and list it under 'plugins:' "
+            "in site.yaml"
+        )
+        close = suggest(action, provided)
+        ctx.error(
+            value.value_at("action"),
+            f"{what} calls the action '{action}', which no plugin provides",
+            f"{close} Otherwise {install}"
+            if close
+            else f"{install}; plugin actions now: "
+            + (", ".join(sorted(provided)) or "none"),
         )
     arguments = value.get("with") or {}
     compiled = {}
@@ -508,6 +522,30 @@ def _for_each(ctx, entity, item, scope, what):
     return {"for_each": source, "as": alias}, nested
 
 
+def _attempt(ctx, entity, item, scope, what):
+    """`attempt:` steps, and the `otherwise:` steps run when one is refused
+    (they may read the refusal's message as `refusal`)."""
+    steps = item["attempt"]
+    if not isinstance(steps, Sequence) or not steps:
+        ctx.error(
+            item.value_at("attempt"),
+            f"{what}: 'attempt' needs a list of steps",
+            "e.g. attempt: [{transition: allocate}]",
+        )
+        return None, ()
+    nested = build_actions(ctx, entity, steps, scope, f"{what} (attempt)")
+    otherwise: tuple = ()
+    if "otherwise" in item:
+        inner = {**scope, "refusal": t.Value("text")}
+        otherwise = build_actions(
+            ctx, entity, item["otherwise"], inner, f"{what} (otherwise)"
+        )
+    return {"otherwise": otherwise}, nested
+
+
+# Triggers the scheduler runs; their rules visit the entity's records.
+TIMED_TRIGGERS = ("schedule", "every")
+
 _BUILDERS = {
     "set": _set,
     "create": _create,
@@ -519,6 +557,7 @@ _BUILDERS = {
     "webhook": _webhook,
     "call": _call,
     "for_each": None,
+    "attempt": None,
 }
 
 
@@ -556,6 +595,7 @@ def build_rules(ctx: BuildContext, entity: str, raw) -> dict[str, Rule]:
             description=Label.of(spec.get("description")),
             trigger=trigger,
             when=when,
+            where=_where(ctx, entity, spec, trigger, what),
             actions=actions,
             run=spec.get("run", "now"),
             enabled=spec.get("enabled", True),
@@ -564,6 +604,24 @@ def build_rules(ctx: BuildContext, entity: str, raw) -> dict[str, Rule]:
             source=spec,
         )
     return rules
+
+
+def _where(ctx: BuildContext, entity: str, spec, trigger: Trigger, what: str):
+    """The filter choosing the records a `schedule` or `every` rule visits
+    (in the database, so that a rule about a few records of a large table
+    does not read them all)."""
+    if "where" not in spec:
+        return ()
+    if trigger.kind not in TIMED_TRIGGERS:
+        ctx.error(
+            spec.key_at("where"),
+            f"{what}: 'where' chooses the records a schedule or every rule "
+            f"visits, but this rule runs on '{trigger.kind}', for the record "
+            "that changed",
+            "write the condition under 'when' instead",
+        )
+        return ()
+    return build_filters(ctx, entity, spec["where"], {}, f"'where' of {what}")
 
 
 def build_trigger(ctx: BuildContext, entity: str, raw, location, rule: str):

@@ -77,12 +77,14 @@ def build_field(
     kind = spec.get("type")
     where = f"field '{name}'"
     if kind not in lang.FIELD_TYPES:
+        known = [*lang.FIELD_TYPES, *ctx.field_types]
         ctx.error(
             spec.value_at("type"),
             f"unknown field type '{kind}'",
-            suggest(kind, lang.FIELD_TYPES) or one_of(lang.FIELD_TYPES),
+            suggest(kind, known) or one_of(known),
         )
         return None
+    plugin_type = ctx.plugin_fields.get((entity, name))
     for key in spec:
         allowed_types = lang.KEYS_FOR_TYPES.get(key)
         if allowed_types is not None and kind not in allowed_types:
@@ -117,7 +119,9 @@ def build_field(
             f"'min_length' of '{name}' is larger than its max_length ({max_length})",
         )
     pattern = spec.get("pattern")
-    if pattern is not None:
+    if pattern is None and plugin_type is not None:
+        pattern = plugin_type.pattern  # checked when the plugin was loaded
+    elif pattern is not None:
         try:
             with warnings.catch_warnings():
                 # Python warns of patterns whose meaning will change (such as
@@ -271,6 +275,8 @@ def build_field(
         accept=tuple(spec.get("accept") or ()),
         multiple=bool(spec.get("multiple")),
         filter=filters,
+        plugin_type=plugin_type.name if plugin_type else None,
+        check=plugin_type.check if plugin_type else None,
         source=spec,
     )
 

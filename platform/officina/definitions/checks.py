@@ -156,20 +156,25 @@ def _dependencies(ctx: BuildContext, entity: Entity, path) -> set:
 def _check_pack_references(ctx: BuildContext, entities, layers) -> None:
     allowed = {layer.name: layer.depends_on | {layer.name} for layer in layers}
     site_layers = {layer.name for layer in layers if layer.info is None}
+    # A field added by an `extend:` belongs to the pack that wrote it, which
+    # may refer to its own entities and to those of its dependencies.
+    layer_of_file = {str(path): layer.name for layer in layers for path in layer.files}
     for entity in entities.values():
-        if entity.pack in site_layers:
-            continue
         for field in entity.fields.values():
             target = field.to or field.of
             if target is None or target not in entities or target == "user":
                 continue
+            location = getattr(field.source, "location", None)
+            pack = layer_of_file.get(getattr(location, "file", None), entity.pack)
+            if pack in site_layers:
+                continue
             owner = entities[target].pack
-            if owner not in allowed.get(entity.pack, {owner}):
+            if owner not in allowed.get(pack, {owner}):
                 key = "to" if field.to else "of"
                 ctx.error(
                     field.source.value_at(key),
                     f"'{entity.name}.{field.name}' in "
-                    f"the pack '{entity.pack}' refers to '{target}' of the pack "
+                    f"the pack '{pack}' refers to '{target}' of the pack "
                     f"'{owner}', which it does not depend on",
-                    f"add '{owner}' under 'depends:' in {entity.pack}/pack.yaml",
+                    f"add '{owner}' under 'depends:' in {pack}/pack.yaml",
                 )

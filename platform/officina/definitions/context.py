@@ -84,6 +84,10 @@ class BuildContext:
         self.deferred_templates: list = []
         # Plugin actions known to this load; None when plugins are not loaded.
         self.plugin_actions: set[str] | None = None
+        # Field types of plugins by name, and the fields declared with one:
+        # (entity, field) -> PluginFieldType (their specs carry the base type).
+        self.field_types: dict = {}
+        self.plugin_fields: dict = {}
 
     def workflow_field(self, entity: str) -> str | None:
         workflow = self.raw.get(entity, {}).get("workflow")

@@ -173,7 +173,12 @@ EXPRESSION_WORDS = {
 }  # fmt: skip
 
 # Entity names the engine keeps for its own tables.
-RESERVED_ENTITIES = {"user", "role", "file", "job", "audit", "officina"}
+# Also the first segment of the UI's own pages, which an entity's list would
+# otherwise hide behind (/reports/, /inbox, /admin/...).
+RESERVED_ENTITIES = {
+    "user", "role", "file", "job", "audit", "officina",
+    "reports", "dashboards", "inbox", "admin", "api", "static",
+}  # fmt: skip
 
 CHOICE_COLORS = (
     "gray", "red", "orange", "yellow", "green", "teal", "blue", "indigo",
@@ -195,6 +200,7 @@ ACTIONS = (
     "webhook",
     "call",
     "for_each",
+    "attempt",
 )
 # Keys an action item may carry beside its action key.
 ACTION_MODIFIERS = ("when", "label")

@@ -24,7 +24,13 @@ from officina.definitions.build_views import (
 )
 from officina.definitions.checks import check_definitions
 from officina.definitions.context import USER_FIELDS, BuildContext, field_type
-from officina.definitions.merge import apply_extension, drop_incomplete, merged
+from officina.definitions.field_types import PluginFieldType
+from officina.definitions.merge import (
+    apply_extension,
+    copy_mapping,
+    drop_incomplete,
+    merged,
+)
 from officina.definitions.model import Definitions, PackInfo, frozen_map
 from officina.definitions.schema_check import validate
 from officina.definitions.source import Mapping, decode, read_documents
@@ -63,11 +69,19 @@ def load(
     *,
     functions=BUILTIN_FUNCTIONS,
     plugin_actions: set[str] | None = None,
+    filters=(),
+    field_types: dict[str, PluginFieldType] | None = None,
 ) -> Definitions:
-    """The checked model of `layers`, or `DefinitionErrors` listing every problem."""
+    """The checked model of `layers`, or `DefinitionErrors` listing every problem.
+
+    What the site's plugins provide comes in as `functions` (built-in ones
+    included), template `filters`, `field_types` ({name: PluginFieldType})
+    and, to refuse a `call:` of an action none provides, `plugin_actions`.
+    """
     layers = list(layers)
-    ctx = BuildContext(ExpressionEnvironment(functions))
+    ctx = BuildContext(ExpressionEnvironment(functions, filters=filters))
     ctx.plugin_actions = plugin_actions
+    ctx.field_types = dict(field_types or {})
     digest = hashlib.sha256()
     documents: list[_Document] = []
     for layer in layers:
@@ -93,10 +107,11 @@ def load(
             extended.add(document.body["extend"])
     for name in sorted(extended):
         # New fields, rules and transitions must be complete once merged.
-        problems = validate(raw[name], "entity")
+        problems = validate(raw[name], "entity", ctx.field_types)
         if problems:
             ctx.problems.extend(problems)
             drop_incomplete(raw[name])
+    _plugin_field_types(ctx, raw)
     ctx.raw = raw
     ctx.entity_names = set(raw)
     _find_parents(ctx, raw, packs, layers)
@@ -189,7 +204,7 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
             _kind_problem(ctx, value, kinds)
             continue
         kind = kinds[0]
-        problems = validate(value, kind)
+        problems = validate(value, kind, ctx.field_types)
         if problems:
             ctx.problems.extend(problems)
             continue
@@ -309,6 +324,36 @@ def _empty_like(near: Mapping) -> Mapping:
     empty.location = near.location
     empty.key_locations, empty.value_locations = {}, {}
     return empty
+
+
+def _plugin_field_types(ctx: BuildContext, raw) -> None:
+    """A field of a plugin's type becomes a field of the type's base, the
+    plugin type remembered for its check: from here on, columns, widgets,
+    coercion and the API see the base type."""
+    if not ctx.field_types:
+        return
+    for entity, body in list(raw.items()):
+        fields = body.get("fields")
+        if not isinstance(fields, Mapping):
+            continue
+        plain = None
+        for name, spec in fields.items():
+            kind = spec.get("type") if isinstance(spec, Mapping) else spec
+            plugin_type = ctx.field_types.get(kind) if isinstance(kind, str) else None
+            if plugin_type is None:
+                continue
+            if plain is None:
+                plain = copy_mapping(fields)
+            if isinstance(spec, Mapping):
+                spec = copy_mapping(spec)
+                spec["type"] = plugin_type.base
+                plain[name] = spec
+            else:
+                plain[name] = plugin_type.base
+            ctx.plugin_fields[(entity, name)] = plugin_type
+        if plain is not None:
+            raw[entity] = copy_mapping(body)
+            raw[entity]["fields"] = plain
 
 
 def _find_parents(ctx: BuildContext, raw, packs, layers) -> None:

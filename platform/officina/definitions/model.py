@@ -116,6 +116,10 @@ class Field:
     multiple: bool = False
     filter: tuple = ()  # of Filter: which records a reference may point at
     system: bool = False
+    # A plugin's field type (`type` holds its base): its name, and its
+    # check(value) -> problem or None, run by the records service.
+    plugin_type: str | None = None
+    check: Any = field(default=None, compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -256,6 +260,9 @@ class Rule:
     actions: tuple[Action, ...]
     description: Label = Label(())
     when: Expression | None = None
+    # For `schedule` and `every` rules: the records visited, chosen in the
+    # database (`when` is then checked on each of them).
+    where: tuple[Filter, ...] = ()
     run: str = "now"
     enabled: bool = True
     retrigger: bool = False

@@ -7,6 +7,7 @@ needs to hear it: the key or value at fault, its line and column, and a hint
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from jsonschema import Draft7Validator
@@ -28,8 +29,8 @@ _TYPE_WORDS = {
 
 
 @cache
-def _validator(kind: str) -> Draft7Validator:
-    whole = schema()
+def _validator(kind: str, field_types: tuple[str, ...] = ()) -> Draft7Validator:
+    whole = schema(field_types)
     return Draft7Validator(
         {
             "allOf": [{"$ref": f"#/definitions/{kind}"}],
@@ -38,9 +39,12 @@ def _validator(kind: str) -> Draft7Validator:
     )
 
 
-def validate(document: Mapping, kind: str) -> list[Problem]:
-    """Problems of `document` against the schema of its `kind`."""
-    return validate_with(_validator(kind), document)
+def validate(
+    document: Mapping, kind: str, field_types: Iterable[str] = ()
+) -> list[Problem]:
+    """Problems of `document` against the schema of its `kind`, which
+    accepts the field types plugins add (`field_types`, by name)."""
+    return validate_with(_validator(kind, tuple(sorted(field_types))), document)
 
 
 def validate_with(validator: Draft7Validator, document: Mapping) -> list[Problem]:

@@ -57,7 +57,9 @@ def _names() -> dict:
     return _list_of(_ref("name"))
 
 
-def _definitions() -> dict:
+def _definitions(field_types: tuple[str, ...] = ()) -> dict:
+    """The schema's parts; `field_types` are the plugins' extra type names."""
+    type_names = [*lang.FIELD_TYPES, *field_types]
     name = {
         "type": "string",
         "pattern": lang.NAME_PATTERN,
@@ -135,7 +137,7 @@ def _definitions() -> dict:
         ],
     }
     field_properties = {
-        "type": {"enum": list(lang.FIELD_TYPES)},
+        "type": {"enum": type_names},
         "label": _ref("label"),
         "help": _ref("label"),
         "placeholder": _ref("label"),
@@ -185,7 +187,7 @@ def _definitions() -> dict:
     field = {
         "x-hint": "write a type name such as 'string', or a mapping with 'type:'",
         "anyOf": [
-            {"enum": list(lang.FIELD_TYPES)},
+            {"enum": type_names},
             _object(field_properties, required=("type",)),
         ],
     }
@@ -315,6 +317,7 @@ def _definitions() -> dict:
             "description": _ref("label"),
             "on": _ref("trigger"),
             "when": _ref("expression"),
+            "where": _ref("filters"),
             "run": {"enum": ["now", "later"]},
             "do": _ref("actions"),
             "enabled": {"type": "boolean"},
@@ -423,6 +426,8 @@ def _definitions() -> dict:
             "for_each": {"type": "string"},
             "as": _ref("name"),
             "do": _ref("actions"),
+            "attempt": _ref("actions"),
+            "otherwise": _ref("actions"),
         },
         minProperties=1,
     )
@@ -666,9 +671,12 @@ def _definitions() -> dict:
 
 
 @cache
-def schema() -> dict:
-    """The whole schema: one definitions document, chosen by its first key."""
-    definitions = _definitions()
+def schema(field_types: tuple[str, ...] = ()) -> dict:
+    """The whole schema: one definitions document, chosen by its first key.
+
+    `field_types` (sorted) names the field types plugins add; the schema
+    shipped for editors has none."""
+    definitions = _definitions(field_types)
     branches = []
     for kind in lang.DOCUMENT_KINDS:
         condition: dict = {"required": [kind]}

@@ -401,11 +401,12 @@ class _Run:
         return self.apply(function, list(node.args))
 
     def filter(self, node: nodes.Filter) -> t.Type:
-        function = self.functions.get(node.name)
+        filters = self.checker.environment.filter_functions
+        function = filters.get(node.name)
         if function is None:
             self.problem(
                 f"unknown filter '{node.name}'",
-                suggest(node.name, self.functions) or one_of(self.functions),
+                suggest(node.name, filters) or one_of(filters),
             )
             return t.ANY
         arguments = ([node.node] if node.node is not None else []) + list(node.args)
@@ -440,6 +441,8 @@ class _Run:
             kinds.append(kind)
         if function.name == "lookup":
             self.lookup(arguments)
+        elif function.name in ("sum_of", "count_of"):
+            self.records_of(function, arguments)
         return return_type(function, kinds)
 
     def lookup(self, arguments) -> None:
@@ -458,6 +461,55 @@ class _Run:
                 self.problem(
                     f"lookup(): '{entity.value}' has no field '{argument.value}'",
                     suggest(argument.value, fields) or one_of(fields),
+                )
+
+    def records_of(self, function, arguments) -> None:
+        """sum_of('entity', 'field', {filter}) and count_of('entity',
+        {filter}): the entity, the field added up and the fields the filter
+        names must exist (the operators are checked when it runs)."""
+        name = function.name
+        if not arguments:
+            return
+        entity = arguments[0]
+        if not isinstance(entity, nodes.Const) or not isinstance(entity.value, str):
+            self.problem(f"{name}() needs the entity name as quoted text", function.doc)
+            return
+        fields = self.checker.resolver(entity.value)
+        if fields is None:
+            self.problem(f"{name}() names an unknown entity '{entity.value}'")
+            return
+        rest = list(arguments[1:])
+        if name == "sum_of" and rest:
+            field = rest.pop(0)
+            if not isinstance(field, nodes.Const) or not isinstance(field.value, str):
+                self.problem("sum_of() needs the field to add up as quoted text")
+            elif field.value not in fields:
+                self.problem(
+                    f"sum_of(): '{entity.value}' has no field '{field.value}'",
+                    suggest(field.value, fields) or one_of(fields),
+                )
+            elif fields[field.value] != t.Value("number"):
+                self.problem(
+                    f"sum_of(): '{field.value}' of '{entity.value}' is not a number",
+                    "add up a number field, or count the records with count_of()",
+                )
+        if not rest:
+            return
+        where = rest[0]
+        if not isinstance(where, nodes.Dict):
+            self.problem(
+                f"{name}() takes its filter as a mapping such as {{'status': 'open'}}",
+                function.doc,
+            )
+            return
+        for pair in where.items:
+            key = pair.key
+            if not isinstance(key, nodes.Const) or not isinstance(key.value, str):
+                self.problem(f"{name}(): the filter's keys must be quoted field names")
+            elif key.value not in fields:
+                self.problem(
+                    f"{name}(): '{entity.value}' has no field '{key.value}'",
+                    suggest(key.value, fields) or one_of(fields),
                 )
 
     def compare(self, node: nodes.Compare) -> t.Type:

@@ -27,7 +27,15 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
-    def __init__(self, functions: Iterable[Function] = BUILTIN_FUNCTIONS, **options):
+    def __init__(
+        self,
+        functions: Iterable[Function] = BUILTIN_FUNCTIONS,
+        *,
+        filters: Iterable[Function] = (),
+        **options,
+    ):
+        """`functions` can be called and used as filters; `filters` (the
+        plugins' template filters) only as filters: `value | name(...)`."""
         options.setdefault("undefined", ChainableUndefined)
         options.setdefault("autoescape", False)
         super().__init__(**options)
@@ -35,11 +43,15 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         for function in functions:
             registered[function.name] = function
         self.functions: Mapping[str, Function] = MappingProxyType(registered)
+        as_filters = dict(registered)
+        for function in filters:
+            as_filters[function.name] = function
+        self.filter_functions: Mapping[str, Function] = MappingProxyType(as_filters)
         self._callables = frozenset(id(f.call) for f in registered.values())
         self.globals.clear()
         self.filters.clear()
         self.globals.update({name: f.call for name, f in registered.items()})
-        self.filters.update({name: f.call for name, f in registered.items()})
+        self.filters.update({name: f.call for name, f in as_filters.items()})
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":

@@ -71,12 +71,36 @@ def _round(value, digits=0):
     return int(shifted) if digits == 0 else float(shifted)
 
 
-def _now():
-    return dt.datetime.now(dt.UTC)
+# The name under which an expression's context holds the `Moment` it is
+# evaluated at: set by the records layer, so that now() inside a write is
+# the write's time (the records service's clock) and today() is the date in
+# the site's timezone.
+MOMENT = "_moment"
 
 
-def _today():
-    return dt.date.today()
+class Moment:
+    """The time an expression is evaluated at, and that day's date in the
+    site's timezone; made once per write, read by every now() and today()."""
+
+    __slots__ = ("now", "today")
+
+    def __init__(self, now: dt.datetime, zone: dt.tzinfo = dt.UTC):
+        self.now = now
+        self.today = now.astimezone(zone).date()
+
+
+def _now(context):
+    moment = context.get(MOMENT)
+    return moment.now if moment is not None else dt.datetime.now(dt.UTC)
+
+
+def _today(context):
+    moment = context.get(MOMENT)
+    return moment.today if moment is not None else dt.datetime.now(dt.UTC).date()
+
+
+_now.needs_context = True
+_today.needs_context = True
 
 
 def _as_date(value):
@@ -196,6 +220,27 @@ def _lookup(context, entity, field, value, result):
 _lookup.needs_context = True
 
 
+def _sum_of(context, entity, field, where=None):
+    """The total of `field` over the `entity` records matching `where`
+    (0 when none match, or with no database to ask, as in checks)."""
+    records = context.get(RECORDS)
+    if records is None:
+        return 0
+    return records.aggregate(entity, field, where)
+
+
+def _count_of(context, entity, where=None):
+    """How many `entity` records match `where`."""
+    records = context.get(RECORDS)
+    if records is None:
+        return 0
+    return records.aggregate(entity, None, where)
+
+
+_sum_of.needs_context = True
+_count_of.needs_context = True
+
+
 def _join(values, separator=", "):
     return separator.join(str(value) for value in _present(values))
 
@@ -219,7 +264,7 @@ BUILTIN_FUNCTIONS: tuple[Function, ...] = (
     Function("floor", _floor, 1, 1, "number"),
     Function("ceil", _ceil, 1, 1, "number"),
     Function("now", _now, 0, 0, "datetime", doc="the current date and time (UTC)"),
-    Function("today", _today, 0, 0, "date"),
+    Function("today", _today, 0, 0, "date", doc="today's date in the site's timezone"),
     Function("days_between", _days_between, 2, 2, "number"),
     Function("hours_between", _hours_between, 2, 2, "number"),
     Function("add_days", _add_days, 2, 2, "date"),
@@ -242,6 +287,22 @@ BUILTIN_FUNCTIONS: tuple[Function, ...] = (
     Function("replace", _string("replace"), 3, 3, "text"),
     Function(
         "lookup", _lookup, 4, 4, "any", doc="lookup('entity', 'field', value, 'result')"
+    ),
+    Function(
+        "sum_of",
+        _sum_of,
+        2,
+        3,
+        "number",
+        doc="sum_of('entity', 'field', {'field': value, ...})",
+    ),
+    Function(
+        "count_of",
+        _count_of,
+        1,
+        2,
+        "number",
+        doc="count_of('entity', {'field': value})",
     ),
 )
 

@@ -10,19 +10,28 @@ from jinja2 import Undefined
 from sqlalchemy import Connection, select
 
 from officina.definitions import Definitions
-from officina.expressions.functions import RECORDS
+from officina.expressions.functions import MOMENT, RECORDS, Moment
 from officina.expressions.runtime import Row, Rows
+from officina.records.aggregates import aggregate
 
 
 class RecordCache:
     """Referenced records loaded during one write, by entity and id."""
 
-    def __init__(self, connection: Connection, definitions: Definitions, schema):
+    def __init__(
+        self,
+        connection: Connection,
+        definitions: Definitions,
+        schema,
+        moment: Moment | None = None,
+    ):
         self.connection = connection
         self.definitions = definitions
         self.schema = schema
+        self.moment = moment  # what now() and today() answer (see Moment)
         self._records: dict[tuple[str, int], dict | None] = {}
         self._lookups: dict[tuple, object] = {}
+        self._rows: dict[tuple[str, str, int], list[dict]] = {}
 
     def get(self, entity: str, record_id) -> dict | None:
         key = (entity, record_id)
@@ -64,8 +73,33 @@ class RecordCache:
             self._lookups[key] = row[0] if row is not None else None
         return self._lookups[key]
 
+    def aggregate(self, entity: str, field: str | None, where):
+        """`sum_of()` (of `field`) or `count_of()` (no field) of the
+        expression language; never cached, since the write itself may change
+        what they count."""
+        return aggregate(self, entity, field, where)
+
+    def rows(self, entity: str, field: str, record_id) -> list[dict]:
+        """The rows of a referenced record's table field (`order.lines`),
+        in their order, once per write."""
+        key = (entity, field, record_id)
+        if key not in self._rows:
+            child = self.definitions.entities[entity].fields[field].of
+            table = self.schema.table(child)
+            self._rows[key] = [
+                dict(row)
+                for row in self.connection.execute(
+                    select(table)
+                    .where(table.c.parent_id == record_id)
+                    .order_by(table.c.row_order, table.c.id)
+                ).mappings()
+            ]
+        return self._rows[key]
+
     def forget(self, entity: str, record_id) -> None:
         self._records.pop((entity, record_id), None)
+        for key in [k for k in self._rows if (k[0], k[2]) == (entity, record_id)]:
+            del self._rows[key]
 
 
 class LazyRow(Row):
@@ -91,7 +125,22 @@ class LazyRow(Row):
                 self, "_values", wrap_values(self._cache, self._entity, values)
             )
             object.__setattr__(self, "_loaded", True)
+        if name not in self._values:
+            rows = self._table_rows(name)
+            if rows is not None:
+                self._values[name] = rows
         return super().__getattr__(name)
+
+    def _table_rows(self, name: str) -> Rows | None:
+        """The rows of a table field, which live in the child entity's table."""
+        model = self._cache.definitions.entities.get(self._entity)
+        field = model.fields.get(name) if model is not None else None
+        if field is None or field.type != "table":
+            return None
+        return Rows(
+            Row(wrap_values(self._cache, field.of, row))
+            for row in self._cache.rows(self._entity, name, self._id)
+        )
 
 
 def wrap_values(cache: RecordCache, entity: str, values: dict) -> dict:
@@ -135,6 +184,7 @@ def record_context(
         context["parent"] = Row(wrap_values(cache, model.parent, parent))
     context["user"] = Row(user) if user else None
     context[RECORDS] = cache  # for lookup()
+    context[MOMENT] = cache.moment  # for now() and today()
     if old is not None:
         context["old"] = Row(wrap_values(cache, entity, old))
     return context

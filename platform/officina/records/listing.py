@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 from officina.definitions.model import Entity, Filter
+from officina.expressions.functions import MOMENT
 from officina.records.coercion import coerce
 from officina.records.errors import RecordError
 from officina.schema.column_types import UTCDateTime
@@ -108,8 +109,11 @@ class Lister:
     def condition(self, filters: list[Filter], context: dict | None = None):
         """The SQL condition of filters (values may be expressions)."""
         parts = []
+        if context is None or MOMENT not in context:
+            # today() in a view's filter is the site's date, at the clock's time.
+            context = {MOMENT: self.service.moment(), **(context or {})}
         for item in filters:
-            parts.append(self._one(item, context or {}))
+            parts.append(self._one(item, context))
         return and_(true(), *parts)
 
     def _field(self, name: str):
@@ -155,10 +159,13 @@ class Lister:
                 empty = or_(empty, column == "")
             return empty if value else ~empty
         if operator == "within":
-            start, end = relative_period(value, self.service.clock().date())
+            # Periods are days of the site's timezone: 'today' in Shanghai
+            # begins at 16:00 UTC of the day before.
+            zone = self.service.timezone
+            start, end = relative_period(value, self.service.moment().today)
             if isinstance(column.type, UTCDateTime):
-                start = dt.datetime.combine(start, dt.time(), dt.UTC)
-                end = dt.datetime.combine(end, dt.time(), dt.UTC)
+                start = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
+                end = dt.datetime.combine(end, dt.time(), zone).astimezone(dt.UTC)
             return and_(column >= start, column < end)
         if operator in ("in", "not_in"):
             values = [self._value(field, v, context, column) for v in value]

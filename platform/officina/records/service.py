@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from officina.database import WRITE
 from officina.definitions import Definitions
 from officina.definitions.model import Entity, Filter
+from officina.expressions.functions import Moment
 from officina.records import audit, workflow
 from officina.records.coercion import coerce
 from officina.records.compute import (
@@ -133,13 +134,21 @@ class RecordsService:
         engine: Engine,
         hooks: Hooks | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        timezone: dt.tzinfo = dt.UTC,
     ):
         self.definitions = definitions
         self.schema = schema
         self.engine = engine
         self.hooks = hooks or Hooks()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        # The site's timezone: where its days begin (today(), SLAs, lists).
+        self.timezone = timezone
         self._formula_orders: dict[str, list] = {}
+
+    def moment(self, now: dt.datetime | None = None) -> Moment:
+        """What now() and today() answer in expressions: the clock's time
+        (or `now`), and its date in the site's timezone."""
+        return Moment(self.clock() if now is None else now, self.timezone)
 
     # -- transactions -----------------------------------------------------
     @contextmanager
@@ -499,23 +508,39 @@ class Transaction:
         self.now = now
         self.definitions = service.definitions
         self.schema = service.schema
-        self.cache = RecordCache(connection, service.definitions, service.schema)
+        self.moment = service.moment(now)
+        self.cache = RecordCache(
+            connection, service.definitions, service.schema, self.moment
+        )
         self.reader = Reader(service, connection)
 
     # -- public -----------------------------------------------------------
-    def create(self, entity_name: str, values: dict) -> dict:
+    def create(
+        self, entity_name: str, values: dict, *, state: str | None = None
+    ) -> dict:
+        """A new record; `state` (for the system actor only: a pack's seed
+        and demo records) starts it in that workflow state, not the initial."""
         entity = self._entity(entity_name)
         self._permit("create", entity, None, values)
         problems = Problems()
         record, given, rows = self._incoming(entity, values, problems, creating=True)
         if entity.workflow:
             record[entity.workflow.field] = entity.workflow.initial
+            if state is not None and self.actor.system:
+                if state in entity.workflow.states:
+                    record[entity.workflow.field] = state
+                    given.add(entity.workflow.field)  # not its default
+                else:
+                    problems.add(
+                        entity.workflow.field,
+                        f"'{state}' is not a state of {entity.label.get()}",
+                    )
         self._complete(entity, record, given, set(given), rows, None, problems)
         if problems:
             raise RecordInvalid(entity.name, problems)
-        return self.service.shown(
-            entity, self._insert(entity, record, rows), self.actor
-        )
+        created = self._insert(entity, record, rows)
+        self._must_see_created(entity, created["id"])
+        return self.service.shown(entity, created, self.actor)
 
     def update(
         self, entity_name: str, record_id, values: dict, *, version: int | None = None
@@ -531,8 +556,10 @@ class Transaction:
         tables = {name for name, f in entity.fields.items() if f.type == "table"}
         record = {k: v for k, v in current.items() if k not in tables}
         record.update(changes)
+        # Copies: the rows' formulas are computed again (one may read the
+        # parent) and compared with the stored rows to find what changed.
         all_rows = {
-            name: current.get(name, [])
+            name: [dict(row) for row in current.get(name, [])]
             for name, field in entity.fields.items()
             if field.type == "table"
         }
@@ -611,7 +638,11 @@ class Transaction:
         tables = {n for n, f in entity.fields.items() if f.type == "table"}
         record = {k: v for k, v in current.items() if k not in tables}
         record.update(changes)
-        all_rows = {name: current.get(name, []) for name in tables}
+        # Copies, so that rows whose formulas read the parent (its state)
+        # are compared with the stored ones and written when they change.
+        all_rows = {
+            name: [dict(row) for row in current.get(name, [])] for name in tables
+        }
         all_rows.update(rows)
         workflow.guard_and_assign(self, entity, transition, record, all_rows, current)
         changed = {k for k in record if current.get(k) != record.get(k)}
@@ -693,18 +724,51 @@ class Transaction:
             )
         new_value, version = row
         old_value = new_value - amount
-        self._audit(
-            entity,
-            record_id,
-            "adjust",
-            {field_name: [audit.jsonable(old_value), audit.jsonable(new_value)]},
-            version,
-        )
+        changes = {field_name: [audit.jsonable(old_value), audit.jsonable(new_value)]}
+        formulas = self.service.formula_order(entity)
+        if formulas or self.service.hooks.after_write:
+            before = self.reader.get(entity.name, record_id)
+            new = self._recompute(entity, before, formulas, changes)
+        self._audit(entity, record_id, "adjust", changes, version)
         if self.service.hooks.after_write:
-            new = self.reader.get(entity.name, record_id)
-            old = {**new, field_name: old_value, "version": version - 1}
+            old = {**before, field_name: old_value, "version": version - 1}
             self._trigger("update", entity, record_id, old, new)
         return new_value
+
+    def _recompute(self, entity: Entity, record: dict, formulas, changes) -> dict:
+        """The adjusted record with its formulas computed again (one may read
+        the adjusted number): the changed ones are written, in the row the
+        adjustment has locked, and added to `changes` for the audit."""
+        if not formulas:
+            return record
+        user = self.actor.as_context() if self.actor.id is not None else None
+        tables = {n for n, f in entity.fields.items() if f.type == "table"}
+        values = {k: v for k, v in record.items() if k not in tables}
+        rows = {name: record.get(name, []) for name in tables}
+
+        def context_for():
+            return record_context(self.cache, entity.name, values, rows=rows, user=user)
+
+        try:
+            apply_formulas(formulas, values, context_for)
+        except Exception as error:  # noqa: BLE001 - reported, never a traceback
+            problems = Problems()
+            problems.add(None, f"a formula could not be computed: {error}")
+            raise RecordInvalid(entity.name, problems) from None
+        changed = {
+            field.name: values[field.name]
+            for field in formulas
+            if values[field.name] != record.get(field.name)
+        }
+        if not changed:
+            return record
+        table = self.schema.table(entity.name)
+        self.connection.execute(
+            table.update().where(table.c.id == record["id"]).values(changed)
+        )
+        for name, value in changed.items():
+            changes[name] = [audit.jsonable(record.get(name)), audit.jsonable(value)]
+        return {**record, **changed}
 
     # -- steps ------------------------------------------------------------
     def _entity(self, name: str) -> Entity:
@@ -724,6 +788,18 @@ class Transaction:
         """A record outside the actor's rows is, for them, not there."""
         if not self.service.visible(self.connection, entity, record_id, self.actor):
             raise RecordNotFound(entity.name, record_id)
+
+    def _must_see_created(self, entity: Entity, record_id) -> None:
+        """A role limited to some rows creates records only inside them (a
+        customer cannot file a record for another customer); the whole write
+        is undone otherwise."""
+        if not self.service.visible(self.connection, entity, record_id, self.actor):
+            raise PermissionDenied(
+                f"this {entity.label.get(self.actor.language).lower()} would not "
+                "be one of the records your roles let you see, so you may not "
+                "create it. Hint: check the values that decide whose record it "
+                "is (e.g. the customer or the order)"
+            )
 
     def _incoming(
         self, entity: Entity, values: dict, problems: Problems, *, creating: bool
@@ -855,9 +931,17 @@ class Transaction:
             problems.add(name, message)
 
         # Fields whose value could not even be read are not checked again.
+        def with_old():
+            # Validations may compare with the record before the change
+            # (`old`; every field empty for a new record).
+            before = current or dict.fromkeys((*SYSTEM_COLUMNS, *entity.fields))
+            return record_context(
+                self.cache, entity.name, record, rows=rows, user=user, old=before
+            )
+
         check_fields(entity, record, context_for, report, skip=set(problems.fields))
         check_rows_count(entity, rows, report)
-        check_validations(entity, context_for, language, report)
+        check_validations(entity, with_old, language, report)
         table = self.schema.table(entity.name)
         record_id = current["id"] if current else None
         check_unique(

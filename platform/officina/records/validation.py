@@ -1,8 +1,9 @@
 """Validation of a record about to be written: every problem, at once.
 
-Field by field (required, required_when, lengths, ranges, pattern, options),
-then the entity's own validations, then what needs the database: unique
-values and references that must exist (one query per referenced entity).
+Field by field (required, required_when, lengths, ranges, pattern, options,
+the check of a plugin's field type), then the entity's own validations,
+then what needs the database: unique values and references that must exist
+(one query per referenced entity).
 """
 
 from __future__ import annotations
@@ -86,6 +87,26 @@ def _check_value(field: Field, value, context_for, report: Report) -> None:
             report(name, f"must be at most {high}")
     except TypeError:
         pass  # a bound of another kind (an empty expression result)
+    if field.check is not None:
+        problem = _plugin_check(field, value)
+        if problem:
+            report(name, problem)
+
+
+def _plugin_check(field: Field, value) -> str | None:
+    """What the check of a plugin's field type finds wrong with `value`."""
+    try:
+        problem = field.check(value)
+    except Exception as error:  # noqa: BLE001 - a plugin's fault, not the user's
+        return (
+            f"cannot be checked as a {field.plugin_type} "
+            f"({type(error).__name__}: {error}); tell the administrator"
+        )
+    if not problem:
+        return None
+    if isinstance(problem, str):
+        return problem
+    return f"is not a valid {field.plugin_type}"
 
 
 def check_rows_count(entity: Entity, rows: dict[str, list], report: Report) -> None:

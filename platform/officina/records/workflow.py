@@ -93,7 +93,9 @@ def choices(service, connection, entity: Entity, record: dict, actor) -> list[Ch
     if entity.workflow is None:
         return []
     state = record.get(entity.workflow.field)
-    cache = RecordCache(connection, service.definitions, service.schema)
+    cache = RecordCache(
+        connection, service.definitions, service.schema, service.moment()
+    )
     rows = {
         name: record.get(name) or []
         for name, field in entity.fields.items()

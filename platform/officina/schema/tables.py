@@ -51,6 +51,7 @@ RULE_STATES = "officina_rule_state"
 NOTIFICATIONS = "officina_notification"
 SCHEDULES = "officina_schedule"
 STATE_CLOCKS = "officina_state_clock"
+SEEDS = "officina_seed"
 
 _ON_DELETE = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 
@@ -476,6 +477,30 @@ def _system_tables(metadata: MetaData) -> None:
         Column("due_at", UTCDateTime()),
         Column("breached_at", UTCDateTime()),
         Index("ix_officina_state_clock_due", "breached_at", "due_at"),
+    )
+    Table(
+        SEEDS,
+        metadata,
+        # The seed and demo records each pack loaded: which record, and a
+        # digest of its values as loaded, so an upgrade updates only the
+        # records nobody has edited since and never brings back deleted ones.
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("pack", String(64), nullable=False),
+        Column("entity", String(64), nullable=False),
+        Column("key", String(255), nullable=False),
+        Column("record_id", BigInteger, nullable=False),
+        Column("digest", String(64), nullable=False),
+        Column("fields", JSON, nullable=False),  # {field: [row fields]} digested
+        Column("version", String(64), nullable=False),  # of the pack
+        Column("demo", Boolean(create_constraint=False), nullable=False),
+        Column("loaded_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+        UniqueConstraint(
+            "pack",
+            "entity",
+            "key",
+            name=constraint_name("uq", SEEDS, ["pack", "entity", "key"]),
+        ),
     )
     Table(
         MIGRATIONS,

@@ -7,10 +7,12 @@ arrays of the child entity's schemas. Every error is a problem document.
 
 from __future__ import annotations
 
+from officina.automation.sla import has_sla
 from officina.definitions import Definitions
 from officina.definitions.language import RELATIVE_PERIODS
 from officina.definitions.model import Entity, Field, Label
 from officina.records.listing import MAX_LIMIT
+from officina.web.api import clocks
 from officina.web.api.query import (
     BIGINT,
     DEFAULT_LIMIT,
@@ -22,6 +24,8 @@ from officina.web.api.query import (
 )
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# Not a name an entity can take (entity schemas are PascalCase words).
+STATE_CLOCK = "officina.StateClock"
 _DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 _ERRORS = {
     400: "The request cannot be used (a parameter, header or body); "
@@ -39,6 +43,8 @@ def build_document(definitions: Definitions, title: str = "Officina") -> dict:
     """The OpenAPI 3.1 document for `definitions`."""
     entities = [e for e in definitions.entities.values() if not e.is_child]
     schemas: dict = {"Problem": _problem_schema()}
+    if any(has_sla(entity) for entity in entities):
+        schemas[STATE_CLOCK] = clocks.SCHEMA
     for entity in definitions.entities.values():
         schemas[_name(entity)] = _record_schema(entity)
         accepted = _input_schema(entity)
@@ -177,6 +183,16 @@ def _record_schema(entity: Entity) -> dict:
         "updated_by": {"type": ["integer", "null"], "readOnly": True},
         "version": {"type": "integer", "readOnly": True},
     }
+    if not entity.is_child and has_sla(entity):
+        properties[clocks.KEY] = {
+            "anyOf": [
+                {"$ref": f"#/components/schemas/{STATE_CLOCK}"},
+                {"type": "null"},
+            ],
+            "readOnly": True,
+            "description": "The SLA of the workflow state the record is in; "
+            "null while that state has none.",
+        }
     return {
         "type": "object",
         "title": entity.label.get(),

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from officina.app import runtime
 from officina.definitions.model import Entity
 from officina.records.coercion import MAX_INTEGER as BIGINT
-from officina.web.api import blueprint, idempotency
+from officina.web.api import blueprint, clocks, idempotency
 from officina.web.api.encoding import flat, jsonable, response
 from officina.web.api.query import (
     BadParameter,
@@ -102,8 +102,10 @@ def list_records(entity: str):
         actor=g.actor,
     )
     plain = flat(model, page.records, query.expand)
+    data = page.records if plain else jsonable(page.records)
+    clocks.attach(runtime(), model, data, g.actor)
     body = {
-        "data": page.records if plain else jsonable(page.records),
+        "data": data,
         "next_cursor": sign_cursor(secret, model.name, page.next_cursor),
     }
     if query.count:
@@ -117,7 +119,7 @@ def get_record(entity: str, record_id: int):
     record = runtime().records.get(
         model.name, _record_id(model, record_id), actor=g.actor
     )
-    return jsonify(jsonable(record))
+    return jsonify(with_clock(model, jsonable(record)))
 
 
 @blueprint.post(RECORDS)
@@ -178,7 +180,7 @@ def _create_once(model: Entity, values: dict, key: str) -> Response:
 
 
 def _created(model: Entity, body: dict) -> Response:
-    response = jsonify(body)
+    response = jsonify(with_clock(model, dict(body)))
     response.status_code = 201
     response.headers["Location"] = url_for(
         "api.get_record", entity=model.name, record_id=body["id"]
@@ -199,7 +201,13 @@ def update_record(entity: str, record_id: int):
         version=version,
         actor=g.actor,
     )
-    return jsonify(jsonable(record))
+    return jsonify(with_clock(model, jsonable(record)))
+
+
+def with_clock(model: Entity, body: dict) -> dict:
+    """The JSON-ready record with its `_sla` (see `clocks`)."""
+    clocks.attach(runtime(), model, [body], g.actor)
+    return body
 
 
 @blueprint.delete(RECORD)

@@ -16,6 +16,7 @@ from officina.web.api.records import (
     _record_id,
     _version,
     top_level,
+    with_clock,
 )
 from officina.web.problems import problem
 
@@ -99,4 +100,4 @@ def take_transition(entity: str, record_id: int, name: str):
         version=version,
         actor=g.actor,
     )
-    return jsonify(jsonable(record))
+    return jsonify(with_clock(model, jsonable(record)))

@@ -21,8 +21,10 @@ from officina.automation.worker import retry_job
 from officina.database import WRITE
 from officina.schema.tables import JOBS, NOTIFICATIONS
 from officina.web.ui import blueprint
+from officina.web.ui.paging import newest_first
 
-PAGE = 100
+PAGE = 100  # mail messages shown
+COUNT_CAP = 1000  # jobs counted per status tab
 UNREAD_SCAN = 500  # recent messages looked at for the navbar's count
 _MAIL_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.eml$")
 
@@ -76,18 +78,11 @@ def inbox():
         return redirect(url_for("ui.login", next=request.full_path))
     table = runtime().schema.metadata.tables[NOTIFICATIONS]
     with runtime().engine.connect() as connection:
-        rows = (
-            connection.execute(
-                select(table)
-                .where(_mine(table, g.user))
-                .order_by(table.c.id.desc())
-                .limit(PAGE)
-            )
-            .mappings()
-            .all()
+        page = newest_first(
+            connection, select(table).where(_mine(table, g.user)), table.c.id
         )
-    notes = [dict(row) | {"read": _is_read(row, g.user)} for row in rows]
-    return render_template("ui/inbox.html", notes=notes)
+    notes = [dict(row) | {"read": _is_read(row, g.user)} for row in page.rows]
+    return render_template("ui/inbox.html", notes=notes, page=page)
 
 
 def _mark_read(connection, table, row, user, now) -> None:
@@ -134,28 +129,27 @@ def admin_jobs():
     if status not in STATUSES:
         status = DEAD
     with runtime().engine.connect() as connection:
-        counts = dict(
-            connection.execute(
-                select(table.c.status, func.count()).group_by(table.c.status)
-            ).all()
-        )
-        order = table.c.id.desc()
-        jobs = (
-            connection.execute(
-                select(table)
-                .where(table.c.status == status)
-                .order_by(order)
-                .limit(PAGE)
-            )
-            .mappings()
-            .all()
+        counts = {name: _count(connection, table, name) for name in STATUSES}
+        page = newest_first(
+            connection, select(table).where(table.c.status == status), table.c.id
         )
     return render_template(
         "ui/admin/jobs.html",
-        jobs=jobs,
+        jobs=page.rows,
+        page=page,
         status=status,
-        counts={name: counts.get(name, 0) for name in STATUSES},
+        counts=counts,
+        count_cap=COUNT_CAP,
     )
+
+
+def _count(connection, table, status: str) -> int:
+    """The jobs of a status, counted up to COUNT_CAP (done jobs pile up:
+    the tab shows '1000+' rather than counting them all on every visit)."""
+    capped = (
+        select(table.c.id).where(table.c.status == status).limit(COUNT_CAP + 1)
+    ).subquery()
+    return connection.execute(select(func.count()).select_from(capped)).scalar_one()
 
 
 @blueprint.post("/admin/jobs/<rid:job_id>/retry")
@@ -211,18 +205,11 @@ def admin_mail_message(name: str):
 # -- SLA badges -------------------------------------------------------------
 
 
-def _has_sla(entity) -> bool:
-    workflow = getattr(entity, "workflow", None)
-    return workflow is not None and any(
-        state.sla is not None for state in workflow.states.values()
-    )
-
-
 @blueprint.app_template_global()
 def state_clocks(entity, records) -> dict:
     """{record id: clock} for a page of records (one query; none when the
     entity's states have no SLA)."""
-    if not _has_sla(entity):
+    if not sla.has_sla(entity):
         return {}
     ids = [record.get("id") for record in records]
     return sla.time_left_many(runtime(), entity.name, ids)
@@ -238,7 +225,10 @@ def sla_badge(info) -> Markup:
         text, style = _("overdue by %(time)s", time=span), "text-bg-danger"
     else:
         text, style = _("%(time)s left", time=span), "text-bg-warning"
-    due = info["due_at"].isoformat(timespec="minutes") if info["due_at"] else ""
+    due = ""
+    if info["due_at"]:  # in the site's timezone, with its offset
+        local = info["due_at"].astimezone(runtime().records.timezone)
+        due = local.isoformat(timespec="minutes")
     return Markup(
         '<span class="badge {} sla-badge" title="{}"><i class="bi bi-stopwatch"></i> '
         "{}</span>"

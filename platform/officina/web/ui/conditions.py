@@ -36,7 +36,9 @@ def evaluate_conditions(runtime, entity: Entity, values: dict, actor) -> dict:
     user = actor.as_context() if actor.id is not None else None
     result = {}
     with runtime.engine.connect() as connection:
-        cache = RecordCache(connection, runtime.definitions, runtime.schema)
+        cache = RecordCache(
+            connection, runtime.definitions, runtime.schema, runtime.records.moment()
+        )
         context = record_context(cache, entity.name, record, rows=rows, user=user)
         for name, field in entity.fields.items():
             if not (field.visible_when or field.required_when or field.readonly_when):

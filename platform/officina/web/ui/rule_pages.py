@@ -8,11 +8,10 @@ from flask import abort, render_template
 from sqlalchemy import func, select
 
 from officina.app import runtime
-from officina.cli.rules import describe_trigger
+from officina.cli.rules import describe_trigger, describe_where
 from officina.schema.tables import RULE_RUNS
 from officina.web.ui import blueprint
-
-RECENT = 50
+from officina.web.ui.paging import newest_first
 
 
 def _runs_table():
@@ -75,18 +74,18 @@ def admin_rule(name: str):
     rule = found[0]
     table = _runs_table()
     with runtime().engine.connect() as connection:
-        runs = [
-            dict(row)
-            for row in connection.execute(
-                select(table)
-                .where(table.c.rule == rule.name, table.c.entity == rule.entity)
-                .order_by(table.c.id.desc())
-                .limit(RECENT)
-            ).mappings()
-        ]
+        page = newest_first(
+            connection,
+            select(table).where(
+                table.c.rule == rule.name, table.c.entity == rule.entity
+            ),
+            table.c.id,
+        )
     return render_template(
         "ui/admin/rule.html",
         rule=rule,
-        runs=runs,
+        runs=page.rows,
+        page=page,
         trigger=describe_trigger(rule),
+        where=describe_where(rule),
     )

@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired
 
 from officina.app import runtime
 from officina.auth import check_password, throttle, users
+from officina.auth.backends import authenticate_by_backends
 from officina.auth.users import actor_of
 from officina.schema.tables import USERS
 from officina.web.ui import blueprint
@@ -64,7 +65,8 @@ def fingerprint(password_hash: str | None) -> str:
 
 @blueprint.before_app_request
 def identify_user():
-    """`g.user`: the signed-in user's actor for UI pages, or None."""
+    """`g.user`: the signed-in user's actor for UI pages (or, without a
+    session, the actor a plugin's auth backend answers), or None."""
     g.user = None
     # The API and static files never look at the session (so their answers
     # do not vary by cookie).
@@ -75,6 +77,7 @@ def identify_user():
         return
     user_id = session.get("uid")
     if user_id is None:
+        g.user = authenticate_by_backends(runtime(), request)
         return
     table = runtime().schema.metadata.tables[USERS]
     with runtime().engine.connect() as connection:
@@ -85,6 +88,7 @@ def identify_user():
         or session.get("pw") != fingerprint(row.password_hash)
     ):
         session.clear()
+        g.user = authenticate_by_backends(runtime(), request)
         return
     g.user = actor_of(row._asdict())
     g.user_email = row.email

@@ -1,6 +1,7 @@
-"""The Officina plugin: actions `carriers.book` and `carriers.track`, and the
+"""The Officina plugin: actions `carriers.book` and `carriers.track`, the
 expression functions `valid_tracking_number`, `shipping_rate` and
-`delivery_estimate` (pure: see officina_carriers.carriers).
+`delivery_estimate` (pure: see officina_carriers.carriers), and the field
+type `tracking_number` (a string whose check digit must be right).
 
 Both actions are `slow`: `officina worker` runs them in a transaction of
 their own, like a real call to a carrier, and they write back through the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from officina.automation.context import ActionContext, ActionFailed, note
 from officina.automation.hookspecs import hookimpl
+from officina.definitions.field_types import PluginFieldType
 from officina_carriers import carriers
 from officina_carriers.carriers import CarrierError
 
@@ -162,6 +164,29 @@ def delivery_estimate(service, start, country=None, origin=None):
 @hookimpl
 def officina_actions():
     return {"carriers.book": book, "carriers.track": track}
+
+
+def check_tracking_number(value) -> str | None:
+    """The check of the `tracking_number` field type."""
+    if carriers.valid_tracking_number(value):
+        return None
+    return (
+        "is not a tracking number the carriers know: its check digit is wrong "
+        "or its form is not a carrier's (e.g. AB12345678901, or 1Z... of UPS)"
+    )
+
+
+@hookimpl
+def officina_field_types():
+    return {
+        "tracking_number": PluginFieldType(
+            name="tracking_number",
+            base="string",
+            label="Tracking number",
+            check=check_tracking_number,
+            doc="A carrier's tracking number, refused when its check digit is wrong",
+        )
+    }
 
 
 @hookimpl

@@ -17,14 +17,14 @@ answer is written back through the records service
 The field names can be changed per call with the options `status_field`,
 `reference_field` and `reason_field`.
 
-A timeout raises RetryLater, so the worker tries again with backoff. A job
-handler does not see the job's attempt number (`Automation.run_call` passes
-the payload only), so the number of attempts is measured in time instead:
-while the record has been unchanged for less than `give_up_after` seconds
-(default 300; a failed attempt rolls back, so it changes nothing), the
-timeout is retried; after that it is recorded as a decline with the reason
-"payment provider timed out". With the worker's backoff (30 s, 1 min, 2 min,
-4 min, ...) that is 4 or 5 attempts, well within the outbox's 8.
+A timeout raises RetryLater, so the worker tries again with backoff, while
+the record has been unchanged for less than `give_up_after` seconds
+(default 300; a failed attempt rolls back, so it changes nothing). After
+that — or at the job's last attempt (`context.last_attempt`), whichever
+comes first — it is recorded as a decline with the reason "payment provider
+timed out", so the order goes on hold instead of the job dying with the
+order left waiting. With the worker's backoff (30 s, 1 min, 2 min, 4 min,
+...) that is 4 or 5 attempts, within the outbox's 8.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def authorize(context: ActionContext) -> None:
         limit = (
             GIVE_UP_AFTER if limit in (None, "") else dt.timedelta(seconds=float(limit))
         )
-        if _waited(context) < limit:
+        if _waited(context) < limit and not context.last_attempt:
             raise RetryLater("the payment provider timed out (simulated); trying again")
         outcome = simulator.Outcome(simulator.DECLINED, reason=simulator.TIMEOUT_REASON)
     _write(context, outcome)
