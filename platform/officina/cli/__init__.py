@@ -13,6 +13,7 @@ import click
 from officina.cli.demo import demo
 from officina.cli.imports import import_command
 from officina.cli.migrations import migrate, plan
+from officina.cli.packs import pack
 from officina.cli.rules import rules
 from officina.cli.schema import schema
 from officina.cli.serve import serve
@@ -63,6 +64,7 @@ main.add_command(demo)
 main.add_command(schema)
 main.add_command(plan)
 main.add_command(migrate)
+main.add_command(pack)
 main.add_command(serve)
 main.add_command(user)
 main.add_command(token)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from officina.database import create_database_engine
+from officina.errors import SiteError
+from officina.packs.apply import apply_change
 from officina.packs.catalog import Catalog
-from officina.schema.migrate import migrate
-from officina.schema.tables import build_schema
-from officina.site import Site, default_pack_folders, init_site, load_site_definitions
+from officina.packs.changes import plan_sync, site_catalog
+from officina.site import Site, default_pack_folders, init_site
 
 
 @click.command()
@@ -47,25 +47,27 @@ def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
         site = Site.load(folder)
         click.echo(f"Using the demo site in {folder}")
     else:
-        packs = {name: source.info.version for name, source in catalog.packs.items()}
-        site = init_site(folder, name="Officina demo shop", packs=packs)
+        site = init_site(folder, name="Officina demo shop")
         click.echo(f"Created the demo site in {folder}")
-    definitions = load_site_definitions(site, catalog)
-    engine = create_database_engine(site.database, site_path=site.path)
-    try:
-        done = migrate(
-            engine,
-            build_schema(definitions),
-            backup_dir=site.path.resolve() / "backups",
+    # The same path as 'officina pack install --demo' for every shipped
+    # pack: on an existing demo site it adds only what is missing.
+    shipped = {name: source.info.version for name, source in catalog.packs.items()}
+    change = plan_sync(site, shipped, demo=True, catalog=site_catalog(site))
+    if change.refusals:
+        raise SiteError(
+            "the demo site's database cannot be brought up to date: "
+            + "; ".join(change.refusals)
         )
-    finally:
-        engine.dispose()
-    changes = len(done.plan.lines(allow_destructive=True))
+    done = apply_change(change)
+    definitions = change.definitions
+    changes = len(done.migration.plan.lines(allow_destructive=True))
     click.echo(
         "The database is up to date."
         if not changes
         else f"Created the database ({changes} changes)."
     )
+    for line in done.seeds.lines() if done.seeds else ():
+        click.echo(line)
     for pack in definitions.packs.values():
         click.echo(f"\n{pack.title.get(language)} ({pack.name} {pack.version})")
         for entity in definitions.entities.values():

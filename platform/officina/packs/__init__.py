@@ -1,4 +1,8 @@
-"""Packs: manifests, the catalogue of available packs, dependency resolution.
+"""Packs: manifests, the catalogue of available packs, dependency resolution,
+and installing, upgrading and removing them on a site.
 
-May import: officina.definitions, officina.errors. Never Flask or SQLAlchemy.
+catalog, resolve and versions may import officina.definitions and
+officina.errors only, never Flask or SQLAlchemy. changes (planning),
+apply, seeding and site_file (the site's pack changes) also use the site,
+schema, records and runtime layers; never Flask.
 """
