@@ -56,3 +56,21 @@ def test_every_role_gets_pages_or_a_clear_refusal(demo):
                 continue
             status = browser.get(f"/{entity.name}/").status_code
             assert status in (200, 403), (role, entity.name, status)
+
+
+def test_every_report_and_dashboard_renders_for_every_role(demo):
+    definitions = demo.definitions
+    for email in ["admin@example.com"] + [
+        f"{role.replace('_', '.')}@example.com" for role in definitions.roles
+    ]:
+        browser = signed_in(demo, email)
+        listed = browser.get("/reports/").get_data(as_text=True)
+        for report in definitions.reports.values():
+            response = browser.get(f"/reports/{report.name}")
+            assert response.status_code in (200, 404), (email, report.name)
+            # A report is listed exactly when it opens.
+            shown = f'href="/reports/{report.name}"' in listed
+            assert shown == (response.status_code == 200), (email, report.name)
+        for dashboard in definitions.dashboards.values():
+            response = browser.get(f"/dashboards/{dashboard.name}")
+            assert response.status_code in (200, 404), (email, dashboard.name)

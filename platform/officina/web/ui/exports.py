@@ -79,12 +79,12 @@ def export_records(entity: str):
             buffer.write("\ufeff")  # so spreadsheet programs read UTF-8
             writer.writerow(header)
             for row in [first] if first is not None else []:
-                writer.writerow([_csv_cell(v) for v in row])
+                writer.writerow([csv_cell(v) for v in row])
             yield buffer.getvalue()
             for row in rows:
                 buffer.seek(0)
                 buffer.truncate()
-                writer.writerow([_csv_cell(v) for v in row])
+                writer.writerow([csv_cell(v) for v in row])
                 yield buffer.getvalue()
 
         response = Response(stream_with_context(generate()), mimetype="text/csv")
@@ -100,7 +100,7 @@ def export_records(entity: str):
     return response
 
 
-def _csv_cell(value):
+def csv_cell(value):
     if value is None:
         return ""
     if isinstance(value, bool):
