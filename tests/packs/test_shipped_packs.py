@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from officina.auth import check_password
+from officina.automation.extensions import extensions
+from officina.automation.plugins import load_plugins
 from officina.cli import main
 from officina.cli.demo import DEMO_PASSWORD
 from officina.definitions import load
 from officina.packs.catalog import Catalog
 from officina.runtime import Runtime
-from officina.site import default_pack_folders, site_layers
+from officina.site import default_pack_folders, definition_extensions, site_layers
 
 CATALOG = Catalog(default_pack_folders())
 
@@ -25,7 +27,8 @@ def test_the_catalogue_reads_without_problems():
 def test_each_pack_validates_with_its_dependencies(name):
     layers, problems = site_layers(None, CATALOG, [CATALOG.get(name)])
     assert problems == []
-    definitions = load(layers)
+    # With the installed plugins' functions and field types, as a site has.
+    definitions = load(layers, **definition_extensions(extensions(load_plugins())))
     assert name in definitions.packs
     for entity in definitions.entities.values():
         assert entity.label.get("zh") != entity.label.get("en") or entity.is_child, (
