@@ -12,24 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from officina.definitions import language as lang
+
 # Built-in types a plugin type may stand on: plain values, with no further
 # keys they need (options, a target entity, child rows, a number format).
-BASE_TYPES = (
-    "string",
-    "text",
-    "integer",
-    "decimal",
-    "money",
-    "percent",
-    "boolean",
-    "date",
-    "datetime",
-    "time",
-    "email",
-    "phone",
-    "url",
-    "json",
-    "rating",
+BASE_TYPES = tuple(
+    kind
+    for kind in lang.FIELD_TYPES
+    if kind
+    not in ("choice", "multi_choice", "reference", "table", "autonumber", "attachment")
 )
 
 
