@@ -62,3 +62,12 @@ def database_url(tmp_path):
 @pytest.fixture
 def runner():
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def shipped_demo(tmp_path_factory):
+    """The demo site of every shipped pack (SQLite), made once: tests that
+    change it take a copy (`shipped_demo.copy(tmp_path / "site")`)."""
+    from demo_sites import make_demo_site
+
+    return make_demo_site(tmp_path_factory.mktemp("shipped-demo") / "site")

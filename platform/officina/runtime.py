@@ -58,7 +58,8 @@ class Runtime:
         # Plugins first: they add functions, filters, field types and packs
         # to what the definitions may use.
         plugins = load_plugins(site)
-        definitions = load_site_definitions(site, plugins=plugins)
+        # Demo data is read only when it is loaded (officina demo).
+        definitions = load_site_definitions(site, plugins=plugins, demo=False)
         schema = build_schema(definitions)
         engine = create_database_engine(site.database, site_path=site.path)
         if check_schema:

@@ -2,7 +2,8 @@
 
 `Site.load` reads and checks site.yaml; `site_layers` turns the installed
 packs and the site's definitions folder into loader layers, dependencies
-first and the site last, so the site's `extend:` documents win.
+first, then the with/<pack>/ files of packs whose optional pack is installed
+too, and the site last, so the site's `extend:` documents win.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from officina.definitions.schema_check import validate_with
 from officina.definitions.source import Mapping, read_documents
 from officina.errors import DefinitionErrors, Location, Problem, SiteError
 from officina.packs.catalog import Catalog, definition_files
+from officina.packs.enhancements import in_effect, unavailable
 from officina.packs.resolve import dependency_closure, resolve
 from officina.resources import shipped_definitions, shipped_templates
 
@@ -227,6 +229,28 @@ def site_layers(
         )
         for source in sources
     ]
+    # A pack being checked must name packs that exist (a misspelt name's
+    # files would never apply); an installed one may name a pack this site
+    # cannot have: its files just do not apply.
+    available = {*catalog.packs, *(source.info.name for source in sources)}
+    problems += unavailable(extra_packs, available)
+    by_name = {source.info.name: source for source in sources}
+    active, _left_out = in_effect(sources)
+    layers.extend(
+        Layer(
+            name=enhancement.pack,
+            files=tuple(definition_files(enhancement.folder)),
+            info=by_name[enhancement.pack].info,
+            template_folders=(enhancement.folder / "templates",),
+            depends_on=frozenset(
+                closure.get(enhancement.pack, set())
+                | {enhancement.target}
+                | closure.get(enhancement.target, set())
+            ),
+            enhances=enhancement.target,
+        )
+        for enhancement in active
+    )
     shipped = Layer(name="officina", files=(), template_folders=(shipped_templates(),))
     layers.insert(0, shipped)
     site_files: list[Path] = []
@@ -251,21 +275,22 @@ def site_layers(
 
 
 def load_site_definitions(
-    site: Site, catalog: Catalog | None = None, plugins=None
+    site: Site, catalog: Catalog | None = None, plugins=None, *, demo: bool = True
 ) -> Definitions:
     """The checked definitions a site runs on; DefinitionErrors otherwise.
 
     `plugins` (a plugin manager; the site's own when not given) adds
     expression functions, template filters, field types and pack folders.
     A `call:` of an action no plugin provides is let through here (the
-    runtime reports it); `officina validate` refuses it.
+    runtime reports it); `officina validate` refuses it. With `demo` False
+    the packs' demo data is left unread (see `definitions.load`).
     """
     provided = extensions(plugins if plugins is not None else load_plugins(site))
     catalog = catalog or Catalog(pack_folders(site, provided))
     layers, problems = site_layers(site, catalog)
     if problems:
         raise DefinitionErrors(problems)
-    return load(layers, **definition_extensions(provided))
+    return load(layers, demo=demo, **definition_extensions(provided))
 
 
 def pack_folders(site: Site | None, provided) -> list[Path]:

@@ -140,15 +140,7 @@ def make_shop(runner, folder: Path, database_url: str) -> Shop:
         email="stock@example.com",
         name="Stock clerk",
         password=None,
-        roles=[
-            "warehouse",
-            "purchasing",
-            "logistics",
-            "orders_customer_service",
-            "orders_warehouse",
-            "orders_logistics",
-            "customer_service",
-        ],
+        roles=["warehouse", "purchasing", "logistics", "customer_service"],
     )
     records.create("category", {"code": "HOME", "name": "Home"})
     warehouses = []

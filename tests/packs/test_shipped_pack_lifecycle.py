@@ -11,7 +11,7 @@ from officina.cli import main
 from officina.packs.catalog import Catalog
 from officina.runtime import Runtime
 from officina.schema.tables import SEEDS
-from officina.site import Site, default_pack_folders
+from officina.site import Site, default_pack_folders, load_site_definitions
 
 SHIPPED = Catalog(default_pack_folders())
 
@@ -45,11 +45,13 @@ def test_a_shipped_pack_installs_upgrades_and_is_removed(
     )
 
 
-def test_demo_loads_seed_and_demo_records_once(runner, tmp_path):
-    site = tmp_path / "demo"
-    first = run(runner, "demo", "--site", str(site), "--no-serve")
-    assert "added" in first
+def test_demo_loads_seed_and_demo_records_once(runner, tmp_path, shipped_demo):
+    # The session's demo site (made by `officina demo`), copied to run again.
+    site = shipped_demo.copy(tmp_path / "demo")
+    assert "added" in shipped_demo.output
     runtime = Runtime.open(site)
+    # A running site does not read the demo data; the pack commands do.
+    shipped = load_site_definitions(Site.load(site), demo=True).seeds
     try:
         seeds = runtime.schema.metadata.tables[SEEDS]
         with runtime.engine.connect() as connection:
@@ -58,12 +60,12 @@ def test_demo_loads_seed_and_demo_records_once(runner, tmp_path):
             ).scalar()
         counts = {
             seed.entity: len(runtime.records.list(seed.entity, limit=500).records)
-            for seed in runtime.definitions.seeds
+            for seed in shipped
         }
-        demo_entities = {seed.entity for seed in runtime.definitions.seeds if seed.demo}
+        demo_entities = {seed.entity for seed in shipped if seed.demo}
     finally:
         runtime.close()
-    assert loaded == sum(len(seed.records) for seed in runtime.definitions.seeds)
+    assert loaded == sum(len(seed.records) for seed in shipped)
     assert demo_entities and all(counts[entity] for entity in demo_entities)
     again = run(runner, "demo", "--site", str(site), "--no-serve")
     assert "Seed data: 0 added, 0 updated" in again

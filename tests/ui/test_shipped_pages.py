@@ -7,18 +7,14 @@ import pytest
 from ui_client import Browser
 
 from officina.app import create_app
-from officina.cli import main
 from officina.cli.demo import DEMO_PASSWORD
 from officina.runtime import Runtime
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from click.testing import CliRunner
-
-    folder = tmp_path_factory.mktemp("demo") / "site"
-    result = CliRunner().invoke(main, ["demo", "--site", str(folder), "--no-serve"])
-    assert result.exit_code == 0, result.output
+def demo(tmp_path_factory, shipped_demo):
+    # The session's demo site (made by `officina demo`), copied.
+    folder = shipped_demo.copy(tmp_path_factory.mktemp("demo") / "site")
     runtime = Runtime.open(folder)
     yield runtime
     runtime.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, true
+from sqlalchemy import or_, select, true
 
 from officina.definitions import Definitions
 from officina.definitions.model import Entity, Permission
@@ -150,6 +150,14 @@ class Permissions:
             return ~true()
         if grant.row_filters is None:
             return None
+        if entity.parent and service is not None:
+            # A child row is seen with its parent: the filters are the parent's.
+            parent = self.definitions.entities[entity.parent]
+            parents = service.schema.table(parent.name)
+            condition = self.row_filter(
+                actor=actor, entity=parent, table=parents, service=service
+            )
+            return table.c.parent_id.in_(select(parents.c.id).where(condition))
         lister = Lister(service, entity) if service is not None else None
         context = {"user": Row(actor.as_context())}
         conditions = [

@@ -344,6 +344,7 @@ def attempt(context: ActionContext) -> None:
         raise
     except RecordError as error:
         note("refused", step=context.step, reason=str(error))
+        context.transaction.seen.clear()  # what the savepoint wrote is gone
         context.refresh()
         otherwise = context.options.get("otherwise") or ()
         inner = context.nested({"refusal": str(error)})

@@ -207,6 +207,8 @@ class Automation:
         entity = self.definitions.entities.get(event.entity)
         if entity is None or entity.is_child:
             return
+        if not getattr(event.transaction, "rules", True):
+            return  # history being loaded (`rules: false` seed data)
         chain = CHAIN.get()
         writer = chain[-1] if chain else None
         transaction = self._transaction(event.transaction, event.actor)

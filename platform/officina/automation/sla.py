@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from officina.schema.tables import STATE_CLOCKS
 
@@ -45,6 +45,12 @@ def due_at(
 def trigger(definitions, schema):
     """The after_write hook that keeps the state clocks."""
     table = schema.metadata.tables[STATE_CLOCKS]
+    # Built once: a write runs them with its own values.
+    forget = table.delete().where(
+        (table.c.entity == bindparam("clock_entity"))
+        & (table.c.record_id == bindparam("clock_record"))
+    )
+    start = table.insert()
 
     def keep_state_clock(event) -> None:
         entity = definitions.entities.get(event.entity)
@@ -52,29 +58,30 @@ def trigger(definitions, schema):
         if workflow is None:
             return
         connection = event.transaction.connection
-        key = (table.c.entity == event.entity) & (table.c.record_id == event.record_id)
+        key = {"clock_entity": event.entity, "clock_record": event.record_id}
         if event.action == "delete":
-            connection.execute(table.delete().where(key))
+            connection.execute(forget, key)
             return
         state = (event.new or {}).get(workflow.field)
         before = (event.old or {}).get(workflow.field) if event.old else None
         if event.action != "create" and state == before:
             return
-        connection.execute(table.delete().where(key))
+        connection.execute(forget, key)
         if state is None:
             return
         now = getattr(event.transaction, "now", None) or dt.datetime.now(dt.UTC)
         model = workflow.states.get(state)
         zone = event.transaction.service.timezone
         connection.execute(
-            table.insert().values(
-                entity=event.entity,
-                record_id=event.record_id,
-                state=state,
-                entered_at=now,
-                due_at=due_at(now, model.sla if model else None, zone),
-                breached_at=None,
-            )
+            start,
+            {
+                "entity": event.entity,
+                "record_id": event.record_id,
+                "state": state,
+                "entered_at": now,
+                "due_at": due_at(now, model.sla if model else None, zone),
+                "breached_at": None,
+            },
         )
 
     return keep_state_clock

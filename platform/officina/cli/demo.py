@@ -39,8 +39,9 @@ from officina.site import Site, default_pack_folders, init_site
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
 def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
-    """Create a demo site with all shipped packs, users for every role, and
-    serve it."""
+    """Create a demo site with all shipped packs and their demo data (a shop
+    of the last 90 days), users for every role, start the worker and serve
+    it."""
     folder = Path(site_path)
     catalog = Catalog(default_pack_folders())
     if (folder / "site.yaml").exists():

@@ -68,10 +68,12 @@ def list_packs(site_path: str | None, output: str) -> None:
             "missing": f"installed {row['installed']}, no longer available",
         }[row["status"]]
         depends = ", ".join(f"{n} {r}" for n, r in row["depends"].items())
+        enhances = ", ".join(f"{n} {r}" for n, r in row["enhances"].items())
         click.echo(
             f"  {row['name']:<{width}}  {row['available'] or '-':<8}  "
             f"{row['title']:<{title_width}}  [{state}]"
             + (f"  needs: {depends}" if depends else "")
+            + (f"  works with: {enhances}" if enhances else "")
         )
 
 

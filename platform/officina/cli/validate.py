@@ -43,7 +43,7 @@ def validate(site_path, with_packs, output, files) -> None:
     """
     started = time.perf_counter()
     try:
-        definitions, checked = _load(site_path, with_packs, files)
+        definitions, checked, unchecked = _load(site_path, with_packs, files)
     except DefinitionErrors as errors:
         if output == "json":
             click.echo(
@@ -63,6 +63,8 @@ def validate(site_path, with_packs, output, files) -> None:
         f"{len(definitions.rules)} rules, {len(definitions.views)} views, "
         f"{len(definitions.reports)} reports, {len(definitions.roles)} roles."
     )
+    for line in unchecked:
+        click.echo(line)
 
 
 def _load(site_path, with_packs, files):
@@ -110,10 +112,36 @@ def _load(site_path, with_packs, files):
         raise DefinitionErrors(problems)
     count = sum(len(layer.files) for layer in layers)
     checked = f"{count} file{'s' if count != 1 else ''}"
+    # Demo data is checked with the packs and files given (a pack being
+    # written), not for a site, which loads it only on request.
     definitions = load(
-        layers, plugin_actions=set(provided.actions), **definition_extensions(provided)
+        layers,
+        plugin_actions=set(provided.actions),
+        demo=bool(extra_packs or extra_files),
+        **definition_extensions(provided),
     )
-    return definitions, checked
+    given = {source.info.name for source in extra_packs}
+    return definitions, checked, _not_checked(layers, given)
+
+
+def _not_checked(layers, given: set[str]) -> list[str]:
+    """The with/<pack>/ folders of the packs given that were left out, and
+    how to check them too."""
+    loaded = {layer.name: layer.info for layer in layers if layer.info}
+    applied = {(layer.name, layer.enhances) for layer in layers if layer.enhances}
+    lines = []
+    for name in sorted(given):
+        for target, wanted in loaded[name].enhances.items():
+            if (name, target) in applied:
+                continue
+            found = loaded.get(target)
+            reason = (
+                f"{target} {found.version} is not in '{wanted}'"
+                if found
+                else f"they apply only with {target} {wanted}; add --with {target}"
+            )
+            lines.append(f"Not checked: {name}/with/{target}/ ({reason}).")
+    return lines
 
 
 def _as_json(problem: Problem) -> dict:

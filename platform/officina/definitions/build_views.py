@@ -217,18 +217,26 @@ def build_report(ctx: BuildContext, raw: Mapping, pack: str) -> Report | None:
         if function == "count" and field == "*":
             measures.append(Measure(measure_name, "count", None))
             continue
-        field_spec = fields.get(field)
-        if field_spec is None and field not in lang.SYSTEM_FIELDS:
-            ctx.unknown(location, "field", field, fields, f"measure '{measure_name}'")
-            continue
-        kind = field_spec.get("type") if field_spec else lang.SYSTEM_FIELDS[field]
-        if function in ("sum", "avg") and kind not in lang.NUMERIC_TYPES:
-            ctx.error(
-                location,
-                f"measure '{measure_name}' takes the {function} of "
-                f"'{field}', which is {a(kind)} field, not a number",
+        named = list(field) if function == "percent" else [field]
+        for field_name in named:
+            field_spec = fields.get(field_name)
+            if field_spec is None and field_name not in lang.SYSTEM_FIELDS:
+                ctx.unknown(
+                    location, "field", field_name, fields, f"measure '{measure_name}'"
+                )
+                break
+            kind = (
+                field_spec.get("type") if field_spec else lang.SYSTEM_FIELDS[field_name]
             )
-        measures.append(Measure(measure_name, function, field))
+            if function in ("sum", "avg", "percent") and kind not in lang.NUMERIC_TYPES:
+                ctx.error(
+                    location,
+                    f"measure '{measure_name}' takes the {function} of "
+                    f"'{field_name}', which is {a(kind)} field, not a number",
+                )
+        else:
+            over = named[1] if function == "percent" else None
+            measures.append(Measure(measure_name, function, named[0], over))
     chart = raw.get("chart", "table")
     if chart in ("bar", "line", "area", "pie") and not group_by:
         ctx.error(
@@ -310,6 +318,7 @@ def build_role(ctx: BuildContext, raw: Mapping, pack: str, entities) -> Role:
         pack=pack,
         description=Label.of(raw.get("description")),
         permissions=frozen_map(permissions),
+        home=raw.get("home"),
         source=raw,
     )
 
@@ -388,6 +397,13 @@ def build_seed(
     for field in key:
         if field not in entity.fields:
             ctx.unknown(raw.value_at("key"), "field", field, entity.fields, what)
+    if raw.get("update") and not key:
+        ctx.error(
+            raw.key_at("update"),
+            f"{what}: 'update: true' finds the records to update by their key, "
+            "but the document has no 'key'",
+            "add 'key:' with the field that names them, e.g. 'key: sku'",
+        )
     if (
         key
         and not (
@@ -409,7 +425,13 @@ def build_seed(
     for index, record in enumerate(records):
         location = records.item_at(index)
         check_record(
-            ctx, entities, entity, record, location, f"{what}, record {index + 1}"
+            ctx,
+            entities,
+            entity,
+            record,
+            location,
+            f"{what}, record {index + 1}",
+            complete=not raw.get("update"),
         )
         if key:
             identity = tuple(record.get(field) for field in key)
@@ -441,4 +463,7 @@ def build_seed(
         pack=pack,
         demo=demo,
         file=raw.location.file,
+        rules=raw.get("rules", True),
+        update=raw.get("update", False),
+        expressions=frozen_map(ctx.seed_expressions),
     )

@@ -154,22 +154,28 @@ def _dependencies(ctx: BuildContext, entity: Entity, path) -> set:
 
 
 def _check_pack_references(ctx: BuildContext, entities, layers) -> None:
-    allowed = {layer.name: layer.depends_on | {layer.name} for layer in layers}
+    allowed: dict[str, frozenset[str]] = {}
+    for layer in layers:
+        # A pack's with/ files come later under the same name, and may refer
+        # to more: the pack's own files keep what its dependencies allow.
+        allowed.setdefault(layer.name, layer.depends_on | {layer.name})
     site_layers = {layer.name for layer in layers if layer.info is None}
     # A field added by an `extend:` belongs to the pack that wrote it, which
     # may refer to its own entities and to those of its dependencies.
-    layer_of_file = {str(path): layer.name for layer in layers for path in layer.files}
+    layer_of_file = {str(path): layer for layer in layers for path in layer.files}
     for entity in entities.values():
         for field in entity.fields.values():
             target = field.to or field.of
             if target is None or target not in entities or target == "user":
                 continue
             location = getattr(field.source, "location", None)
-            pack = layer_of_file.get(getattr(location, "file", None), entity.pack)
+            layer = layer_of_file.get(getattr(location, "file", None))
+            pack = layer.name if layer else entity.pack
             if pack in site_layers:
                 continue
             owner = entities[target].pack
-            if owner not in allowed.get(pack, {owner}):
+            permitted = layer.depends_on | {layer.name} if layer else allowed.get(pack)
+            if owner not in (permitted or {owner}):
                 key = "to" if field.to else "of"
                 ctx.error(
                     field.source.value_at(key),

@@ -88,6 +88,9 @@ class BuildContext:
         # (entity, field) -> PluginFieldType (their specs carry the base type).
         self.field_types: dict = {}
         self.plugin_fields: dict = {}
+        # Seed values written as expressions, checked once per shape (their
+        # source with the numbers taken out): shape -> Expression or None.
+        self.seed_expressions: dict = {}
 
     def workflow_field(self, entity: str) -> str | None:
         workflow = self.raw.get(entity, {}).get("workflow")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 # Top-level keys that say what a YAML document defines.
 DOCUMENT_KINDS = (
-    "entity", "extend", "role", "extend_role", "view", "report", "dashboard", "seed",
+    "entity", "extend", "role", "extend_role", "view", "report", "dashboard",
+    "extend_dashboard", "seed",
 )  # fmt: skip
 # Kinds whose documents also carry an `entity:` key (the entity they show).
 KINDS_WITH_ENTITY = ("view", "report")
@@ -211,7 +212,7 @@ BUILTIN_ROLES = ("admin", "everyone")
 
 VIEW_TYPES = ("list", "kanban", "calendar")
 CHART_TYPES = ("table", "number", "bar", "line", "area", "pie")
-MEASURES = ("count", "sum", "avg", "min", "max")
+MEASURES = ("count", "sum", "avg", "min", "max", "percent")
 DATE_BUCKETS = ("day", "week", "month", "quarter", "year")
 
 FILTER_OPERATORS = {

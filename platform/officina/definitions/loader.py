@@ -24,6 +24,10 @@ from officina.definitions.build_views import (
 )
 from officina.definitions.checks import check_definitions
 from officina.definitions.context import USER_FIELDS, BuildContext, field_type
+from officina.definitions.dashboard_layers import (
+    check_home_dashboards,
+    extend_dashboards,
+)
 from officina.definitions.field_types import PluginFieldType
 from officina.definitions.merge import (
     apply_extension,
@@ -32,6 +36,7 @@ from officina.definitions.merge import (
     merged,
 )
 from officina.definitions.model import Definitions, PackInfo, frozen_map
+from officina.definitions.role_merge import merge_permissions
 from officina.definitions.schema_check import validate
 from officina.definitions.source import Mapping, decode, read_documents
 from officina.errors import Location, Problem, one_of, suggest
@@ -53,6 +58,8 @@ class Layer:
     template_folders: tuple[Path, ...] = ()
     # Packs this one may build on (its dependencies, transitively).
     depends_on: frozenset[str] = frozenset()
+    # The files of a pack's with/<pack>/ folder: the pack they need.
+    enhances: str | None = None
     texts: dict = field(default_factory=dict, compare=False)  # path -> text override
 
 
@@ -71,12 +78,16 @@ def load(
     plugin_actions: set[str] | None = None,
     filters=(),
     field_types: dict[str, PluginFieldType] | None = None,
+    demo: bool = True,
 ) -> Definitions:
     """The checked model of `layers`, or `DefinitionErrors` listing every problem.
 
     What the site's plugins provide comes in as `functions` (built-in ones
     included), template `filters`, `field_types` ({name: PluginFieldType})
     and, to refuse a `call:` of an action none provides, `plugin_actions`.
+    With `demo` False the files of demo/ folders are not read (a running
+    site needs none of their records; a demo data set is large), though
+    they count in the definitions' version all the same.
     """
     layers = list(layers)
     ctx = BuildContext(ExpressionEnvironment(functions, filters=filters))
@@ -86,7 +97,7 @@ def load(
     documents: list[_Document] = []
     for layer in layers:
         for path in layer.files:
-            documents.extend(_read(ctx, layer, path, digest))
+            documents.extend(_read(ctx, layer, path, digest, demo))
     by_kind: dict[str, list[_Document]] = {kind: [] for kind in lang.DOCUMENT_KINDS}
     for document in documents:
         by_kind[document.kind].append(document)
@@ -146,10 +157,15 @@ def load(
         report = build_report(ctx, document.body, document.layer.name)
         if report is not None:
             reports[name] = report
+    dashboard_docs = _unique(ctx, by_kind["dashboard"], "dashboard")
+    extend_dashboards(
+        ctx, dashboard_docs, by_kind["extend_dashboard"], views, reports, SITE_LAYER
+    )
     dashboards = {
         name: build_dashboard(ctx, d.body, d.layer.name, views, reports)
-        for name, d in _unique(ctx, by_kind["dashboard"], "dashboard").items()
+        for name, d in dashboard_docs.items()
     }
+    check_home_dashboards(ctx, roles, dashboards)
     seeds = []
     for document in by_kind["seed"]:
         seed = build_seed(
@@ -174,7 +190,9 @@ def load(
     )
 
 
-def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document]:
+def _read(
+    ctx: BuildContext, layer: Layer, path: Path, digest, demo: bool = True
+) -> list[_Document]:
     text = layer.texts.get(path)
     if text is None:
         try:
@@ -187,10 +205,12 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
             ctx.problems.extend([problem])
             return []
     digest.update(path.name.encode() + b"\0" + text.encode("utf-8", "replace"))
+    in_demo = _in_demo_folder(layer, path)
+    if in_demo and not demo:
+        return []
     values, problems = read_documents(path, text)
     ctx.problems.extend(problems)
     result = []
-    demo = "demo" in path.parts[-3:-1]
     for value in values:
         if not isinstance(value, Mapping):
             ctx.error(
@@ -208,8 +228,19 @@ def _read(ctx: BuildContext, layer: Layer, path: Path, digest) -> list[_Document
         if problems:
             ctx.problems.extend(problems)
             continue
-        result.append(_Document(kind, value, layer, demo))
+        result.append(_Document(kind, value, layer, in_demo))
     return result
+
+
+def _in_demo_folder(layer: Layer, path: Path) -> bool:
+    """Whether a file holds demo data: it is in a demo/ folder of its pack
+    (a folder above the pack, such as a site called 'demo', does not count)."""
+    if layer.info is not None:
+        try:
+            return "demo" in path.relative_to(layer.info.path).parts[:-1]
+        except ValueError:
+            pass  # a file given from elsewhere
+    return "demo" in path.parts[-3:-1]
 
 
 def document_kinds(value: Mapping) -> list[str]:
@@ -311,8 +342,8 @@ def _extend_role(ctx: BuildContext, document: _Document, role_docs: dict) -> Non
             f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
         )
         return
-    merged_body = merged(base.body, body, keys=("label", "description"))
-    merged_body["permissions"] = merged(
+    merged_body = merged(base.body, body, keys=("label", "description", "home"))
+    merged_body["permissions"] = merge_permissions(
         base.body.get("permissions") or _empty_like(body), body["permissions"]
     )
     merged_body.key_locations.setdefault("permissions", body.key_at("permissions"))

@@ -322,6 +322,7 @@ class Role:
     pack: str
     description: Label = Label(())
     permissions: Mapping[str, Permission] = field(default_factory=lambda: EMPTY)
+    home: str | None = None  # the dashboard its people start on
     source: Any = field(default=None, compare=False, repr=False)
 
 
@@ -348,8 +349,9 @@ class View:
 @dataclass(frozen=True)
 class Measure:
     name: str
-    function: str  # count, sum, avg, min, max
+    function: str  # count, sum, avg, min, max, percent
     field: str | None  # None for count(*)
+    over: str | None = None  # percent: the whole `field` is a part of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -398,6 +400,14 @@ class Seed:
     pack: str
     demo: bool = False
     file: str = ""
+    # False: the records are of the past, written as they are (no rule runs).
+    rules: bool = True
+    # True: the records are there already (another pack's, found by key);
+    # the values given are written into them and none is created.
+    update: bool = False
+    # The checked values written as expressions ('=add_days(today(), -3)'),
+    # by their source with the numbers taken out (see seed_expressions).
+    expressions: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -408,6 +418,9 @@ class PackInfo:
     path: str
     description: Label = Label(())
     depends: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    # Packs it works with when they are installed (name -> version range):
+    # its with/<name>/ files apply only then.
+    enhances: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     author: str | None = None
     license: str | None = None
     homepage: str | None = None

@@ -160,6 +160,17 @@ def _explain(error: ValidationError, document) -> list[Problem]:
                 hint or "shorten it",
             )
         ]
+    if validator in ("minItems", "maxItems") and instance:
+        side = "at least" if validator == "minItems" else "at most"
+        count = error.validator_value
+        return [
+            Problem(
+                value_location,
+                f"{_subject(where)} takes {side} {count} "
+                f"{'item' if count == 1 else 'items'}, not {len(instance)}",
+                hint,
+            )
+        ]
     if validator in ("minLength", "minItems", "minProperties"):
         return [Problem(value_location, f"{_subject(where)} must not be empty", hint)]
     if validator == "maxProperties":

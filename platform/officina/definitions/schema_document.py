@@ -509,7 +509,14 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
             {"const": "count"},
             _object(
                 {m: _ref("name") for m in lang.MEASURES if m != "count"}
-                | {"count": {"anyOf": [{"const": "*"}, _ref("name")]}},
+                | {"count": {"anyOf": [{"const": "*"}, _ref("name")]}}
+                | {
+                    "percent": {
+                        **_list_of(_ref("name"), minItems=2, maxItems=2),
+                        "x-hint": "write the part and the whole: "
+                        "[units_returned, units_delivered]",
+                    }
+                },
                 minProperties=1,
                 maxProperties=1,
             ),
@@ -559,6 +566,12 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
                     "x-hint": "map each pack name to a version range "
                     "such as '>=1.0, <2'",
                 },
+                "enhances": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "x-hint": "map each optional pack's name to a version range "
+                    "such as '^1.0'; its files go in the folder with/<name>/",
+                },
             },
             required=("name", "version", "title"),
         ),
@@ -577,6 +590,7 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
                 "role": _ref("name"),
                 "label": _ref("label"),
                 "description": _ref("label"),
+                "home": _ref("name"),
                 "permissions": {
                     "type": "object",
                     "additionalProperties": _ref("permission"),
@@ -589,6 +603,7 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
                 "extend_role": _ref("name"),
                 "label": _ref("label"),
                 "description": _ref("label"),
+                "home": _ref("name"),
                 "permissions": {
                     "type": "object",
                     "additionalProperties": _ref("permission"),
@@ -643,26 +658,33 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
                 "dashboard": _ref("name"),
                 "label": _ref("label"),
                 "roles": _names(),
-                "widgets": _list_of(
-                    _object(
-                        {
-                            "report": _ref("name"),
-                            "view": _ref("name"),
-                            "title": _ref("label"),
-                            "width": {"type": "integer", "minimum": 1, "maximum": 12},
-                            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-                        },
-                        minProperties=1,
-                    ),
-                    minItems=1,
-                ),
+                "widgets": _ref("widgets"),
             },
             required=("dashboard", "widgets"),
+        ),
+        "extend_dashboard": _object(
+            {"extend_dashboard": _ref("name"), "widgets": _ref("widgets")},
+            required=("extend_dashboard", "widgets"),
+        ),
+        "widgets": _list_of(
+            _object(
+                {
+                    "report": _ref("name"),
+                    "view": _ref("name"),
+                    "title": _ref("label"),
+                    "width": {"type": "integer", "minimum": 1, "maximum": 12},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+                },
+                minProperties=1,
+            ),
+            minItems=1,
         ),
         "seed": _object(
             {
                 "seed": _ref("name"),
                 "key": names_or_name,
+                "rules": {"type": "boolean"},
+                "update": {"type": "boolean"},
                 "records": _list_of({"type": "object"}),
             },
             required=("seed", "records"),

@@ -36,6 +36,16 @@ class _Loader(_SafeBase):
 
     yaml_implicit_resolvers: dict = {}
 
+    def resolve(self, kind, value, implicit):
+        # With no implicit (and no path) resolvers every untagged node gets
+        # its kind's default tag; said directly, since it is asked for each
+        # of the many values of a large file.
+        if kind is yaml.ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
+
 
 MAX_FILE_BYTES = 2_000_000
 MAX_VALUES = 200_000

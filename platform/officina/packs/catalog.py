@@ -9,6 +9,7 @@ from officina.definitions.model import Label, PackInfo, frozen_map
 from officina.definitions.schema_check import validate
 from officina.definitions.source import Mapping, read_documents
 from officina.errors import Location, Problem
+from officina.packs.enhancements import ENHANCEMENTS, enhancement_problems
 from officina.packs.versions import Version, VersionError, VersionRange
 from officina.resources import shipped_definitions
 
@@ -31,16 +32,30 @@ class PackSource:
         return Location(str(self.folder / MANIFEST), 1, 1)
 
     def files(self) -> list[Path]:
-        return definition_files(self.folder)
+        """The pack's own definitions files (its with/ folders left out)."""
+        return definition_files(self.folder, skip=(ENHANCEMENTS,))
+
+    def enhancement_folder(self, name: str) -> Path:
+        """The folder of the files that apply when the pack `name` is installed."""
+        return self.folder / ENHANCEMENTS / name
+
+    def enhances_location(self, name: str) -> Location:
+        enhances = self.manifest.get("enhances") if self.manifest else None
+        if isinstance(enhances, Mapping) and name in enhances:
+            return enhances.key_at(name)
+        return Location(str(self.folder / MANIFEST), 1, 1)
 
 
-def definition_files(folder: Path) -> list[Path]:
-    """Every YAML file of a definitions folder, in a stable order."""
+def definition_files(folder: Path, skip: tuple[str, ...] = ()) -> list[Path]:
+    """Every YAML file of a definitions folder, in a stable order; `skip`
+    names top-level folders left out."""
     found = [
         path
         for pattern in ("*.yaml", "*.yml")
         for path in folder.rglob(pattern)
-        if path.name != MANIFEST and "templates" not in path.relative_to(folder).parts
+        if path.name != MANIFEST
+        and "templates" not in path.relative_to(folder).parts
+        and path.relative_to(folder).parts[0] not in skip
     ]
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
@@ -87,6 +102,8 @@ def read_manifest(folder: Path) -> tuple[PackSource | None, list[Problem]]:
             problems.append(
                 Problem(depends.key_at(name), "a pack cannot depend on itself")
             )
+    enhances = manifest.get("enhances") or {}
+    problems += enhancement_problems(folder, manifest["name"], depends, enhances)
     if problems:
         return None, problems
     info = PackInfo(
@@ -95,6 +112,7 @@ def read_manifest(folder: Path) -> tuple[PackSource | None, list[Problem]]:
         title=Label.of(manifest["title"]),
         description=Label.of(manifest.get("description")),
         depends=frozen_map(depends),
+        enhances=frozen_map(enhances),
         author=manifest.get("author"),
         license=manifest.get("license"),
         homepage=manifest.get("homepage"),

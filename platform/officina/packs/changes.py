@@ -19,6 +19,7 @@ from officina.definitions import Definitions
 from officina.definitions.model import Seed
 from officina.errors import DefinitionErrors, Location, OfficinaError, suggest
 from officina.packs.catalog import Catalog
+from officina.packs.enhancements import Enhancement, in_effect
 from officina.packs.resolve import resolve
 from officina.packs.seeding import SeedItem, demo_loaded, seeds_of, seeds_to_add
 from officina.packs.versions import Version, VersionError, VersionRange
@@ -50,6 +51,10 @@ class PackChange:
     seeds_to_add: list[SeedItem] = field(default_factory=list)
     purge: bool = False
     refusals: list[str] = field(default_factory=list)
+    # with/<pack>/ folders the change brings into effect, and those it takes
+    # out of effect or leaves out (with the reason).
+    enhancements_on: list[Enhancement] = field(default_factory=list)
+    enhancements_off: dict[Enhancement, str] = field(default_factory=dict)
 
     @property
     def version(self) -> str | None:
@@ -86,6 +91,16 @@ class PackChange:
         if self.added:
             names = ", ".join(f"{n} {self.after[n]}" for n in self.added)
             lines.append(f"Also installing {names}, which {self.name} needs.")
+        for enhancement in self.enhancements_on:
+            lines.append(
+                f"The definitions {enhancement.pack} has for {enhancement.target} "
+                f"({enhancement}/) now apply."
+            )
+        for enhancement, reason in self.enhancements_off.items():
+            lines.append(
+                f"The definitions {enhancement.pack} has for {enhancement.target} "
+                f"({enhancement}/) do not apply: {reason}."
+            )
         return lines
 
     def _title(self, name: str) -> str:
@@ -218,7 +233,7 @@ def plan_remove(
             f"{'depends' if len(dependents) == 1 else 'depend'} on it. Hint: remove "
             f"{names} first."
         )
-    current = build_schema(load_site_definitions(site, catalog))
+    current = build_schema(load_site_definitions(site, catalog, demo=False))
     after = {n: v for n, v in before.items() if n != name}
     try:
         change = _planned("remove", name, site, catalog, before, after, set(), set())
@@ -239,8 +254,11 @@ def _planned(action, name, site, catalog, before, after, packs, demo_packs):
     target = replace(
         site, packs={n: (v, Location("site.yaml")) for n, v in after.items()}
     )
-    definitions = load_site_definitions(target, catalog)
+    definitions = load_site_definitions(target, catalog, demo=bool(demo_packs))
     schema = build_schema(definitions)
+    enhancements_on, enhancements_off = _enhancement_changes(catalog, before, after)
+    # A pack whose with/ files come into effect may bring seed records too.
+    packs = set(packs) | {enhancement.pack for enhancement in enhancements_on}
     seeds = seeds_of(definitions, packs, demo_packs)
     engine = create_database_engine(site.database, site_path=site.path)
     try:
@@ -262,7 +280,31 @@ def _planned(action, name, site, catalog, before, after, packs, demo_packs):
         seeds=seeds,
         seeds_to_add=to_add,
         refusals=list(plan.refusals),
+        enhancements_on=enhancements_on,
+        enhancements_off=enhancements_off,
     )
+
+
+def _enhancement_changes(catalog: Catalog, before: dict, after: dict):
+    """The with/ folders in effect after the change and not before, and those
+    the change leaves out: no longer in effect, or not in effect because the
+    other pack's version does not fit."""
+    was, _ = in_effect(_sources(catalog, before))
+    now, left_out = in_effect(_sources(catalog, after))
+    switched_on = [enhancement for enhancement in now if enhancement not in was]
+    switched_off = {
+        enhancement: left_out[enhancement]
+        for enhancement in was
+        if enhancement in left_out
+    }
+    for enhancement, reason in left_out.items():
+        if enhancement.target in after and enhancement not in was:
+            switched_off[enhancement] = reason
+    return switched_on, switched_off
+
+
+def _sources(catalog: Catalog, packs: dict) -> list:
+    return [catalog.get(name) for name in packs if catalog.get(name) is not None]
 
 
 def _available(catalog: Catalog, name: str, wanted: str | None) -> str:

@@ -33,6 +33,7 @@ def pack_overview(site: Site, language: str = "en") -> list[dict]:
                 "installed": current,
                 "status": status,
                 "depends": dict(source.info.depends) if source else {},
+                "enhances": dict(source.info.enhances) if source else {},
                 "path": str(source.folder) if source else None,
             }
         )

@@ -14,49 +14,43 @@ reports, the ones a user edited or deleted.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Connection,
-    and_,
-    column,
-    delete,
-    insert,
-    inspect,
-    select,
-    table,
-    update,
-)
+from sqlalchemy import insert, select, update
 
 from officina.definitions import Definitions
 from officina.definitions.model import Entity, Seed
-from officina.errors import OfficinaError
+from officina.definitions.seed_values import CREATED_AT, is_expression
+from officina.packs.seed_records import SeedError, SeedValues, where
+from officina.packs.seed_refresh import refresh_formulas
+from officina.packs.seed_tracking import (
+    SeedItem,
+    demo_loaded,
+    digest,
+    forget_seeds,
+    seed_key,
+    seeds_to_add,
+    snapshot,
+    tracked,
+    tracking_table,
+)
 from officina.records import RecordsService
-from officina.records.audit import jsonable
 from officina.records.coercion import coerce
-from officina.records.errors import RecordError, RecordNotFound
+from officina.records.errors import RecordError
 from officina.records.service import Transaction
-from officina.schema.column_types import UTCDateTime
-from officina.schema.tables import SEEDS
 
-
-class SeedError(OfficinaError):
-    """A seed record could not be written; nothing of the seed data was."""
-
-
-@dataclass(frozen=True)
-class SeedItem:
-    pack: str
-    entity: str
-    key: str
-    demo: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.entity} {self.key}"
+__all__ = [
+    "SeedError",
+    "SeedItem",
+    "SeedOutcome",
+    "demo_loaded",
+    "forget_seeds",
+    "load_seeds",
+    "seed_key",
+    "seeds_of",
+    "seeds_to_add",
+    "tracked",
+]
 
 
 @dataclass
@@ -69,6 +63,7 @@ class SeedOutcome:
     edited: list[SeedItem] = field(default_factory=list)  # kept as the user left it
     deleted: list[SeedItem] = field(default_factory=list)  # not brought back
     existing: list[SeedItem] = field(default_factory=list)  # not the pack's record
+    missing: list[SeedItem] = field(default_factory=list)  # nothing to update
 
     def lines(self) -> list[str]:
         """The outcome in words, skipped records named."""
@@ -92,6 +87,11 @@ class SeedOutcome:
             out.append(
                 "Skipped, a record with the same key is already there (left as "
                 "it is): " + _names(self.existing)
+            )
+        if self.missing:
+            out.append(
+                "Skipped, no record with that key to update (load the pack "
+                "whose records they are first): " + _names(self.missing)
             )
         return out
 
@@ -148,82 +148,19 @@ def _referenced_first(definitions: Definitions, seeds: list[Seed]) -> list[Seed]
     return [seeds[index] for index in ordered]
 
 
-def seed_key(seed: Seed, record: dict, index: int) -> str:
-    """How a seed record is known across versions: its key's value(s), or
-    its place in the file when the seed has no key."""
-    if not seed.key:
-        return f"#{index + 1}"
-    values = [record.get(name) for name in seed.key]
-    if len(values) == 1:
-        return str(values[0])
-    return json.dumps([str(value) for value in values], ensure_ascii=False)
-
-
-def _tracking():
-    """The columns of `officina_seed` this module uses (see tables.py)."""
-    return table(
-        SEEDS,
-        column("id"),
-        column("pack"),
-        column("entity"),
-        column("key"),
-        column("record_id"),
-        column("digest"),
-        column("fields", JSON()),
-        column("version"),
-        column("demo", Boolean()),
-        column("loaded_at", UTCDateTime()),
-        column("updated_at", UTCDateTime()),
-    )
-
-
-def tracked(connection: Connection, packs: set[str] | None = None) -> dict:
-    """{(pack, entity, key): row} of the seed records loaded so far."""
-    if not inspect(connection).has_table(SEEDS):
-        return {}
-    seeds = _tracking()
-    query = select(seeds)
-    if packs is not None:
-        query = query.where(seeds.c.pack.in_(sorted(packs)))
-    return {
-        (row["pack"], row["entity"], row["key"]): dict(row)
-        for row in connection.execute(query).mappings()
-    }
-
-
-def demo_loaded(connection: Connection) -> set[str]:
-    """The packs whose demo records were loaded into this database."""
-    return {pack for (pack, _e, _k), row in tracked(connection).items() if row["demo"]}
-
-
-def seeds_to_add(connection: Connection, seeds: list[Seed]) -> list[SeedItem]:
-    """The seed records not loaded yet (what an install would add)."""
-    known = tracked(connection)
-    return [
-        SeedItem(seed.pack, seed.entity, key, seed.demo)
-        for seed in seeds
-        for index, record in enumerate(seed.records)
-        if (seed.pack, seed.entity, key := seed_key(seed, record, index)) not in known
-    ]
-
-
-def forget_seeds(connection: Connection, pack: str) -> None:
-    """Forget what `pack` loaded (its tables are gone)."""
-    if inspect(connection).has_table(SEEDS):
-        seeds = _tracking()
-        connection.execute(delete(seeds).where(seeds.c.pack == pack))
-
-
 def load_seeds(
     records: RecordsService, seeds: list[Seed], versions: dict[str, str]
 ) -> SeedOutcome:
     """Load `seeds` (see `seeds_of`) in one transaction; SeedError if any
-    record cannot be written, and then nothing is."""
+    record cannot be written, and then nothing is. Formulas that read other
+    records are computed again at the end (see seed_refresh)."""
     outcome = SeedOutcome()
     with records.transaction() as transaction:
         loader = _Loader(transaction, versions, outcome)
+        loader.expect_updates(seeds)
         for seed in seeds:
             loader.load(seed)
+        refresh_formulas(transaction, loader.added, loader.order)
     return outcome
 
 
@@ -235,157 +172,189 @@ class _Loader:
         self.versions = versions
         self.outcome = outcome
         self.known = tracked(self.connection)
-        self.found: dict[tuple, int | None] = {}
-        self.seeds = _tracking()
+        self.values = SeedValues(transaction)
+        self.seeds = tracking_table()
+        self.added: dict[str, list[int]] = {}  # entity -> ids of new records
+        self.remembered: list[dict] = []  # new rows of officina_seed
+        # `update: true` records of this load, by the record they name:
+        # (entity, key fields, key) -> [(seed, record, item)]. A record made
+        # in the same load gets their values as it is made (one write).
+        self.updates: dict[tuple, list] = {}
+        self.done: set[SeedItem] = set()  # updates written that way
+        self.keys: dict[str, dict] = {}  # entity -> {key values: id}
+        # The entities given records, document after document (with the
+        # entities of their rows), for seed_refresh.
+        self.order: list[str] = []
+        self.current: dict = {}  # id -> record loaded before, of the document
+
+    def expect_updates(self, seeds: list[Seed]) -> None:
+        """Note the `update: true` records of the load that name records not
+        loaded yet (they are written with them, see `_one`)."""
+        for seed in seeds:
+            if not seed.update:
+                continue
+            for index, record in enumerate(seed.records):
+                key = seed_key(seed, record, index)
+                item = SeedItem(seed.pack, seed.entity, key, seed.demo)
+                if (item.pack, item.entity, item.key) not in self.known:
+                    found = (seed.entity, seed.key, key)
+                    self.updates.setdefault(found, []).append((seed, record, item))
 
     def load(self, seed: Seed) -> None:
         entity = self.definitions.entities[seed.entity]
-        for index in _self_referenced_first(entity, seed):
-            record = seed.records[index]
-            key = seed_key(seed, record, index)
-            item = SeedItem(seed.pack, seed.entity, key, seed.demo)
-            try:
-                self._one(seed, entity, record, item)
-            except RecordError as error:
-                raise SeedError(
-                    f"{_where(record)}: {seed.entity} {item.key} of the pack "
-                    f"'{seed.pack}' cannot be loaded: {error}. Hint: correct the "
-                    "record in the pack's seed file."
-                ) from None
+        self.keys.pop(seed.entity, None)  # read again: earlier documents added
+        # The records loaded before, read together (not one by one).
+        self.current = self.transaction.reader.get_many(
+            seed.entity,
+            [
+                self.known[(seed.pack, seed.entity, key)]["record_id"]
+                for index, record in enumerate(seed.records)
+                if (seed.pack, seed.entity, key := seed_key(seed, record, index))
+                in self.known
+            ],
+        )
+        self.order += [seed.entity, *_row_entities(entity, self.definitions)]
+        # Records of the past are written as they are: no rule runs for them.
+        self.transaction.rules = seed.rules
+        try:
+            for index in _self_referenced_first(entity, seed):
+                record = seed.records[index]
+                key = seed_key(seed, record, index)
+                item = SeedItem(seed.pack, seed.entity, key, seed.demo)
+                try:
+                    self._one(seed, entity, record, item)
+                except RecordError as error:
+                    raise SeedError(
+                        f"{where(record)}: {seed.entity} {item.key} of the pack "
+                        f"'{seed.pack}' cannot be loaded: {error}. Hint: correct "
+                        "the record in the pack's seed file."
+                    ) from None
+        finally:
+            self.transaction.rules = True
+        if self.remembered:
+            self.connection.execute(insert(self.seeds), self.remembered)
+            self.remembered = []
 
     def _one(self, seed: Seed, entity: Entity, record, item: SeedItem) -> None:
-        values, state = self._values(entity, record)
-        shape = _shape(entity, record)
         known = self.known.get((item.pack, item.entity, item.key))
+        values, state, created_at = self.values.of(
+            seed, entity, record, expressions=known is None
+        )
+        shape = _shape(entity, record)
+        if known is None and seed.update:
+            if item not in self.done:
+                self._fill(seed, entity, values, shape, item)
+            return
         if known is None:
             existing = self._existing(seed, entity, values)
             if existing is not None:
                 self.outcome.existing.append(item)
                 return
-            created = self.transaction.create(entity.name, values, state=state)
-            self._remember(item, created["id"], shape, None)
+            updates = self.updates.pop((entity.name, seed.key, item.key), [])
+            for other, other_record, _other_item in updates:
+                given = self.values.of(other, entity, other_record)[0]
+                values.update({k: v for k, v in given.items() if k not in other.key})
+            created = self.transaction.create(
+                entity.name, values, state=state, created_at=created_at
+            )
+            self.added.setdefault(entity.name, []).append(created["id"])
+            self._remember(item, created, shape, None)
             self.outcome.added.append(item)
+            for _other, other_record, other_item in updates:
+                self._remember(other_item, created, _shape(entity, other_record), None)
+                self.outcome.added.append(other_item)  # part of the new record
+                self.done.add(other_item)
             return
-        try:
-            current = self.transaction.get(entity.name, known["record_id"])
-        except RecordNotFound:
+        current = self.current.get(known["record_id"])
+        if current is None:
             self.outcome.deleted.append(item)
             return
-        if _digest(_snapshot(current, known["fields"])) != known["digest"]:
+        if digest(snapshot(current, known["fields"])) != known["digest"]:
             self.outcome.edited.append(item)
             return
-        changes = _changes(self.definitions, entity, values, current)
+        changes = _changes(self.definitions, entity, values, current, shape)
         if changes:
-            self.transaction.update(entity.name, known["record_id"], changes)
+            current = self.transaction.update(entity.name, known["record_id"], changes)
             self.outcome.updated.append(item)
         else:
             self.outcome.unchanged.append(item)
-        self._remember(item, known["record_id"], shape, known)
+        self._remember(item, current, shape, known)
 
-    def _remember(self, item: SeedItem, record_id, shape: dict, known) -> None:
-        stored = self.transaction.get(item.entity, record_id)
+    def _fill(self, seed: Seed, entity: Entity, values, shape, item) -> None:
+        """`update: true`: the values written into the record the key names."""
+        existing = self._existing(seed, entity, values)
+        if existing is None:
+            self.outcome.missing.append(item)
+            return
+        changes = {
+            name: value for name, value in values.items() if name not in seed.key
+        }
+        stored = self.transaction.update(entity.name, existing, changes)
+        self._remember(item, stored, shape, None)
+        self.outcome.updated.append(item)
+
+    def _remember(self, item: SeedItem, stored: dict, shape: dict, known) -> None:
         row = {
-            "record_id": record_id,
-            "digest": _digest(_snapshot(stored, shape)),
+            "record_id": stored["id"],
+            "digest": digest(snapshot(stored, shape)),
             "fields": shape,
             "version": self.versions.get(item.pack, ""),
             "updated_at": self.transaction.now,
         }
         if known is not None:
-            self.connection.execute(
-                update(self.seeds).where(self.seeds.c.id == known["id"]).values(**row)
-            )
+            if any(
+                known[name] != value
+                for name, value in row.items()
+                if name != "updated_at"
+            ):
+                self.connection.execute(
+                    update(self.seeds)
+                    .where(self.seeds.c.id == known["id"])
+                    .values(**row)
+                )
             return
-        self.connection.execute(
-            insert(self.seeds).values(
-                pack=item.pack,
-                entity=item.entity,
-                key=item.key,
-                demo=item.demo,
-                loaded_at=self.transaction.now,
+        # Written together at the end of the document (one statement).
+        self.remembered.append(
+            {
+                "pack": item.pack,
+                "entity": item.entity,
+                "key": item.key,
+                "demo": item.demo,
+                "loaded_at": self.transaction.now,
                 **row,
-            )
+            }
         )
 
-    def _values(self, entity: Entity, record) -> tuple[dict, str | None]:
-        """The record's values for the records service, references found."""
-        values: dict = {}
-        state = None
-        for name, value in record.items():
-            item = entity.fields[name]
-            if entity.workflow and name == entity.workflow.field:
-                state = value
-            elif item.type == "reference" and value is not None:
-                values[name] = self._reference(item.to, value, record, name)
-            elif item.type == "table":
-                child = self.definitions.entities[item.of]
-                values[name] = [self._values(child, row)[0] for row in value or ()]
-            else:
-                values[name] = _plain(value)
-        return values, state
-
-    def _reference(self, target: str, value, record, name: str) -> int:
-        key = (target, str(value))
-        if key not in self.found:
-            self.found[key] = self._find(target, value)
-        if self.found[key] is None:
-            fields = ", ".join(_key_fields(self.definitions, target)) or "none"
-            raise SeedError(
-                f"{_where(record, name)}: '{name}' names '{value}', but there is no "
-                f"{target} with that key ({fields}). Hint: name a record of the seed "
-                f"data of '{target}' (loaded first) or one already in the database."
-            )
-        return self.found[key]
-
-    def _find(self, target: str, value) -> int | None:
-        entity = self.definitions.entities.get(target)
-        if entity is None:
-            return None
-        rows = self.transaction.schema.table(target)
-        for name in _key_fields(self.definitions, target):
-            try:
-                wanted = coerce(entity.fields[name], value)
-            except ValueError:
-                continue
-            found = self.connection.execute(
-                select(rows.c.id).where(rows.c[name] == wanted).limit(1)
-            ).scalar()
-            if found is not None:
-                return found
-        return None
-
     def _existing(self, seed: Seed, entity: Entity, values: dict) -> int | None:
-        """A record with the seed record's key that the pack did not load."""
+        """A record with the seed record's key that the pack did not load (or,
+        for `update: true`, the record to update)."""
         if not seed.key or any(values.get(name) is None for name in seed.key):
             return None
-        rows = self.transaction.schema.table(entity.name)
         try:
-            condition = and_(
-                *(
-                    rows.c[name] == coerce(entity.fields[name], values[name])
-                    for name in seed.key
-                )
+            wanted = tuple(
+                coerce(entity.fields[name], values[name]) for name in seed.key
             )
         except ValueError:
             return None
-        return self.connection.execute(
-            select(rows.c.id).where(condition).limit(1)
-        ).scalar()
+        found = self.keys.get(entity.name)
+        if found is None or found.get("key") != seed.key:
+            # The keys of the whole table, read once per document rather
+            # than once per record.
+            rows = self.transaction.schema.table(entity.name)
+            columns = [rows.c[name] for name in seed.key]
+            found = {"key": seed.key}
+            for row in self.connection.execute(select(rows.c.id, *columns)):
+                found.setdefault(tuple(row[1:]), row[0])
+            self.keys[entity.name] = found
+        return found.get(wanted)
 
 
-def _key_fields(definitions: Definitions, entity_name: str) -> list[str]:
-    """The fields a seed value may name a record of `entity_name` by: its
-    seed documents' key, then its other unique fields."""
-    entity = definitions.entities.get(entity_name)
-    if entity is None:
-        return []
-    names = [
-        seed.key[0]
-        for seed in definitions.seeds
-        if seed.entity == entity_name and len(seed.key) == 1
+def _row_entities(entity: Entity, definitions: Definitions) -> list[str]:
+    return [
+        field.of
+        for field in entity.fields.values()
+        if field.type == "table" and field.of in definitions.entities
     ]
-    names += [name for name, item in entity.fields.items() if item.unique]
-    return list(dict.fromkeys(names))
 
 
 def _self_referenced_first(entity: Entity, seed: Seed) -> list[int]:
@@ -421,42 +390,43 @@ def _self_referenced_first(entity: Entity, seed: Seed) -> list[int]:
 
 def _shape(entity: Entity, record) -> dict[str, list[str]]:
     """The fields a seed record gives: {field: []}, or {table field: [the
-    row fields given]}."""
+    row fields given]}. Values written as expressions (and `created_at`)
+    are left out: they are set when the record is made, and a later load,
+    at a later `now()`, does not move them."""
     shape: dict[str, list[str]] = {}
     for name, value in record.items():
+        if name == CREATED_AT and name not in entity.fields or is_expression(value):
+            continue
         if entity.fields[name].type == "table":
-            shape[name] = sorted({key for row in value or () for key in row})
+            shape[name] = sorted(
+                {
+                    key
+                    for row in value or ()
+                    for key in row
+                    if not is_expression(row[key])
+                }
+            )
         else:
             shape[name] = []
     return shape
 
 
-def _snapshot(record: dict, shape: dict) -> dict:
-    out = {}
-    for name, row_fields in shape.items():
-        value = record.get(name)
-        if row_fields:
-            value = [{key: row.get(key) for key in row_fields} for row in value or ()]
-        out[name] = value
-    return jsonable(out)
-
-
-def _digest(snapshot: dict) -> str:
-    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _changes(definitions: Definitions, entity: Entity, values: dict, current):
-    """The values of the seed record that differ from the stored record."""
+def _changes(definitions: Definitions, entity: Entity, values: dict, current, shape):
+    """The values of the seed record that differ from the stored record (of
+    the fields in its `shape`)."""
     changes = {}
     for name, value in values.items():
+        if name not in shape:
+            continue
         item = entity.fields[name]
         if item.type == "table":
             child = definitions.entities[item.of]
             stored = current.get(name) or []
+            given = shape[name]
             # Each row by the fields it gives (the others have defaults).
             if len(stored) != len(value) or any(
-                _coerced(child, row, list(row)) != {key: old.get(key) for key in row}
+                _coerced(child, row, [k for k in row if k in given])
+                != {key: old.get(key) for key in row if key in given}
                 for row, old in zip(value, stored, strict=True)
             ):
                 changes[name] = value
@@ -472,19 +442,3 @@ def _coerced(entity: Entity, values: dict, names: list[str]) -> dict | None:
         return {name: coerce(entity.fields[name], values.get(name)) for name in names}
     except ValueError:
         return None
-
-
-def _plain(value):
-    """A value read from YAML as plain Python (dicts, lists, scalars)."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _where(record, name: str | None = None) -> str:
-    try:
-        return str(record.value_at(name) if name else record.location)
-    except (AttributeError, KeyError):
-        return "seed data"

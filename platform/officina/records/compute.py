@@ -82,6 +82,12 @@ def apply_copies(
 
 
 def apply_formulas(order: list[Field], values: dict, context_for) -> None:
-    """Recompute every formula, in dependency order."""
+    """Recompute every formula, in dependency order. The context is made
+    once: each formula's value (never a reference) is put into it for the
+    formulas after it."""
+    context = None
     for field in order:
-        values[field.name] = evaluate_value(field, field.formula, context_for())
+        if context is None:
+            context = context_for()
+        value = evaluate_value(field, field.formula, context)
+        values[field.name] = context[field.name] = value

@@ -7,6 +7,10 @@ short transaction of its own, so no lock is held while the record's own
 transaction runs (a rolled-back record leaves a gap, as invoices in most
 systems do); on SQLite, where one writer works at a time anyway, it is
 taken inside the record's write transaction.
+
+A number given rather than drawn (seed data of the past: `number:
+ORD-2026-000042`) moves its counter past it (`advance_past`), so the counter
+never hands it out again.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import Connection, Engine, Table, bindparam
+from sqlalchemy import Connection, Engine, Table, bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 
 _TOKEN = re.compile(r"\{(#+|YYYY|YY|MM|DD)\}")
@@ -77,3 +81,70 @@ def next_number(
     else:
         value = connection.execute(statement, {"counter": name}).scalar_one()
     return render(pattern, moment, value)
+
+
+def advance_statement(counters: Table, dialect: str):
+    """A counter raised to a value (created at it if new), never lowered."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(counters).values(
+        name=bindparam("counter"), value=bindparam("value")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[counters.c.name],
+        set_={
+            "value": case(
+                (counters.c.value < statement.excluded.value, statement.excluded.value),
+                else_=counters.c.value,
+            )
+        },
+    )
+
+
+def parse(pattern: str, number: str) -> tuple[str, int] | None:
+    """(period, value) of a number written after `pattern`; None when it
+    does not follow the pattern."""
+    parts, tokens, position = [], [], 0
+    for match in _TOKEN.finditer(pattern):
+        parts.append(re.escape(pattern[position : match.start()]))
+        token = match.group(1)
+        parts.append(r"(\d+)" if token.startswith("#") else rf"(\d{{{len(token)}}})")
+        tokens.append(token)
+        position = match.end()
+    parts.append(re.escape(pattern[position:]))
+    found = re.fullmatch("".join(parts), number)
+    if found is None:
+        return None
+    values = dict(zip(tokens, found.groups(), strict=True))
+    period_parts = []
+    if "YYYY" in values:
+        period_parts.append(values["YYYY"])
+    elif "YY" in values:
+        period_parts.append(f"20{values['YY']}")
+    period_parts += [values[token] for token in ("MM", "DD") if token in values]
+    counted = [value for token, value in values.items() if token.startswith("#")]
+    if not counted:
+        return None
+    return "-".join(period_parts), int(counted[-1])
+
+
+def advance_past(
+    engine: Engine,
+    connection: Connection,
+    statement,
+    counter: str,
+    pattern: str,
+    number: str,
+) -> None:
+    """Move the counter past a number given rather than drawn (seed data
+    of the past), so that `next_number` never hands it out again."""
+    parsed = parse(pattern, number)
+    if parsed is None:
+        return  # not one of the pattern's numbers: it cannot clash
+    period_text, value = parsed
+    parameters = {"counter": f"{counter}:{period_text}", "value": value}
+    if connection.dialect.name == "postgresql":
+        with engine.connect() as own:
+            own = own.execution_options(isolation_level="AUTOCOMMIT")
+            own.execute(statement, parameters)
+    else:
+        connection.execute(statement, parameters)

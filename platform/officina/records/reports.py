@@ -126,6 +126,12 @@ class _Query:
         for measure in report.measures:
             if measure.field is None:
                 expression = func.count()
+            elif measure.function == "percent":
+                _owner, part = self._column((measure.field,))
+                _owner, whole = self._column((measure.over,))
+                expression = (
+                    literal(100.0) * func.sum(part) / func.nullif(func.sum(whole), 0)
+                )
             else:
                 _owner, column = self._column((measure.field,))
                 expression = getattr(func, measure.function)(column)

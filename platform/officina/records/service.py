@@ -42,7 +42,12 @@ from officina.records.errors import (
     RecordNotFound,
 )
 from officina.records.listing import SEARCH, Lister, Page, expand_references
-from officina.records.numbering import increment_statement, next_number
+from officina.records.numbering import (
+    advance_past,
+    advance_statement,
+    increment_statement,
+    next_number,
+)
 from officina.records.validation import (
     check_fields,
     check_rows_count,
@@ -491,6 +496,31 @@ class Reader:
         keys = result.keys()
         return [dict(zip(keys, row, strict=True)) for row in result]
 
+    def get_many(self, entity_name: str, ids, *, chunk: int = 500) -> dict:
+        """{id: record} as `get` reads them, a few queries for many records
+        (those not found are left out)."""
+        entity = self.service.definitions.entities[entity_name]
+        table = self.service.schema.table(entity_name)
+        tables = {n: f.of for n, f in entity.fields.items() if f.type == "table"}
+        found: dict = {}
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            for row in self.connection.execute(
+                select(table).where(table.c.id.in_(part))
+            ).mappings():
+                found[row["id"]] = {**row, **{name: [] for name in tables}}
+            for name, child in tables.items():
+                rows = self.service.schema.table(child)
+                for row in self.connection.execute(
+                    select(rows)
+                    .where(rows.c.parent_id.in_(part))
+                    .order_by(rows.c.parent_id, rows.c.row_order, rows.c.id)
+                ).mappings():
+                    if row["parent_id"] in found:
+                        found[row["parent_id"]][name].append(dict(row))
+        return found
+
 
 class Transaction:
     """Writes inside one database transaction, by one actor."""
@@ -513,13 +543,25 @@ class Transaction:
             connection, service.definitions, service.schema, self.moment
         )
         self.reader = Reader(service, connection)
+        # False while a pack loads records of the past (seed data with
+        # `rules: false`): the rules engine leaves those writes alone.
+        self.rules = True
+        # {entity: ids} known to exist in this transaction (references to
+        # them need no query).
+        self.seen: dict[str, set] = {}
 
     # -- public -----------------------------------------------------------
     def create(
-        self, entity_name: str, values: dict, *, state: str | None = None
+        self,
+        entity_name: str,
+        values: dict,
+        *,
+        state: str | None = None,
+        created_at: dt.datetime | None = None,
     ) -> dict:
         """A new record; `state` (for the system actor only: a pack's seed
-        and demo records) starts it in that workflow state, not the initial."""
+        and demo records) starts it in that workflow state, not the initial,
+        and `created_at` (the same) dates it back, for records of the past."""
         entity = self._entity(entity_name)
         self._permit("create", entity, None, values)
         problems = Problems()
@@ -535,10 +577,12 @@ class Transaction:
                         entity.workflow.field,
                         f"'{state}' is not a state of {entity.label.get()}",
                     )
+        back_then = created_at if self.actor.system else None
+        record["created_at"] = back_then or self.now  # formulas may read it
         self._complete(entity, record, given, set(given), rows, None, problems)
         if problems:
             raise RecordInvalid(entity.name, problems)
-        created = self._insert(entity, record, rows)
+        created = self._insert(entity, record, rows, back_then)
         self._must_see_created(entity, created["id"])
         return self.service.shown(entity, created, self.actor)
 
@@ -599,6 +643,7 @@ class Transaction:
                 self.connection.execute(table.delete().where(table.c.id == record_id))
         except IntegrityError:
             raise RecordInvalid(entity.name, self._still_referenced(entity)) from None
+        self.seen.get(entity.name, set()).discard(record_id)
         changes = {
             name: [audit.jsonable(value), None]
             for name, value in current.items()
@@ -939,9 +984,12 @@ class Transaction:
                 self.cache, entity.name, record, rows=rows, user=user, old=before
             )
 
-        check_fields(entity, record, context_for, report, skip=set(problems.fields))
+        # The record no longer changes: each check reads the same context.
+        check_fields(
+            entity, record, _once(context_for), report, skip=set(problems.fields)
+        )
         check_rows_count(entity, rows, report)
-        check_validations(entity, with_old, language, report)
+        check_validations(entity, _once(with_old), language, report)
         table = self.schema.table(entity.name)
         record_id = current["id"] if current else None
         check_unique(
@@ -952,6 +1000,7 @@ class Transaction:
             record_id,
             changed | (set(record) if current is None else set()),
             report,
+            self.service.statements.built,
         )
         self._check_references(entity, record, rows, problems)
 
@@ -998,8 +1047,9 @@ class Transaction:
             problems.add_row(table_name, index, name, message)
 
         unreadable = set(problems.rows.get(table_name, {}).get(index, {}))
-        check_fields(child, row, context_for, report, skip=unreadable)
-        check_validations(child, context_for, language, report)
+        checked = _once(context_for)
+        check_fields(child, row, checked, report, skip=unreadable)
+        check_validations(child, checked, language, report)
 
     def _refuse_locked(
         self, entity: Entity, current: dict, changed: set[str], problems: Problems
@@ -1046,7 +1096,13 @@ class Transaction:
             child = self.definitions.entities[entity.fields[table_name].of]
             for index, row in enumerate(table_rows):
                 want(child, row, table_name, index)
+        # Records this transaction has seen are not looked up again (the
+        # foreign keys still guard the write).
+        for target, ids in wanted.items():
+            ids -= self.seen.get(target, set())
         missing = missing_references(self.connection, self.schema, wanted)
+        for target, ids in wanted.items():
+            self.seen.setdefault(target, set()).update(ids - missing.get(target, set()))
         for target, value, table, index, name in places:
             if value in missing.get(target, ()):
                 label = (
@@ -1065,40 +1121,14 @@ class Transaction:
         table = self.schema.table(entity.name)
         return {k: v for k, v in values.items() if k in table.c and k != "id"}
 
-    def _insert(self, entity: Entity, record: dict, rows) -> dict:
+    def _insert(self, entity: Entity, record: dict, rows, created_at=None) -> dict:
         table = self.schema.table(entity.name)
-        number = entity.fields.get("number")
-        if (
-            number is not None
-            and number.system
-            and number.format
-            and not record.get("number")
-        ):
-            record["number"] = next_number(
-                self.service.engine,
-                self.connection,
-                self.service.statements.counter(
-                    self.service.counters, self.connection.dialect.name
-                ),
-                f"{entity.name}.number",
-                number.format,
-                self.now,
-            )
         for name, field in entity.fields.items():
-            if field.type == "autonumber" and not field.system and not record.get(name):
-                record[name] = next_number(
-                    self.service.engine,
-                    self.connection,
-                    self.service.statements.counter(
-                        self.service.counters, self.connection.dialect.name
-                    ),
-                    f"{entity.name}.{name}",
-                    field.format,
-                    self.now,
-                )
+            if field.type == "autonumber" and field.format:
+                self._numbered(entity, record, name, field.format)
         stamp = {
-            "created_at": self.now,
-            "updated_at": self.now,
+            "created_at": created_at or self.now,
+            "updated_at": created_at or self.now,
             "created_by": self.actor.id,
             "updated_by": self.actor.id,
             "version": 1,
@@ -1116,6 +1146,7 @@ class Transaction:
                 )
                 record_id = inserted["id"]
                 self._write_rows(entity, record_id, rows, {})
+            self.seen.setdefault(entity.name, set()).add(record_id)
         except IntegrityError as error:
             raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
         changes = {
@@ -1134,6 +1165,32 @@ class Transaction:
                 ]
         self._trigger("create", entity, record_id, None, new)
         return new
+
+    def _numbered(self, entity: Entity, record: dict, name: str, pattern: str) -> None:
+        """The record's next number; a number given (seed data of the past)
+        is kept, and its counter moves past it, so it is never handed out."""
+        counter = self.service.statements.counter(
+            self.service.counters, self.connection.dialect.name
+        )
+        key = f"{entity.name}.{name}"
+        if record.get(name):
+            advance_past(
+                self.service.engine,
+                self.connection,
+                self.service.statements.built(
+                    ("advance", self.connection.dialect.name),
+                    lambda: advance_statement(
+                        self.service.counters, self.connection.dialect.name
+                    ),
+                ),
+                key,
+                pattern,
+                str(record[name]),
+            )
+            return
+        record[name] = next_number(
+            self.service.engine, self.connection, counter, key, pattern, self.now
+        )
 
     def _update(
         self,
@@ -1376,6 +1433,18 @@ class Transaction:
             + (f": {', '.join(referrers)}" if referrers else ""),
         )
         return problems
+
+
+def _once(make: Callable[[], dict]) -> Callable[[], dict]:
+    """`make`, called once: later calls get the same context."""
+    made: list[dict] = []
+
+    def context() -> dict:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return context
 
 
 def _refuse_hidden(entity: Entity, hidden, filters, sort, actor: Actor) -> None:

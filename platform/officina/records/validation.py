@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 
 from officina.definitions.model import Entity, Field
 from officina.expressions import Expression
@@ -54,11 +54,14 @@ def check_fields(
             continue
         value = values.get(name)
         if is_empty(value):
-            visible = field.visible_when is None or _condition(
-                field.visible_when, context_for
+            # Whether it is shown matters only for a field that is required.
+            required = field.formula is None and (
+                field.required or _condition(field.required_when, context_for)
             )
-            required = field.required or _condition(field.required_when, context_for)
-            if required and visible and field.formula is None:
+            if required and (
+                field.visible_when is None
+                or _condition(field.visible_when, context_for)
+            ):
                 report(name, "is required")
             continue
         _check_value(field, value, context_for, report)
@@ -149,9 +152,11 @@ def check_unique(
     record_id,
     changed: set[str],
     report: Report,
+    built: Callable | None = None,
 ) -> None:
     """Unique fields and combinations, with a message instead of an
-    IntegrityError (the constraint still guards against races)."""
+    IntegrityError (the constraint still guards against races). `built`
+    (key, make) keeps the statements, made once per table and columns."""
     combinations = [(f.name,) for f in entity.fields.values() if f.unique and f.stored]
     combinations += list(entity.unique)
     for columns in combinations:
@@ -159,12 +164,21 @@ def check_unique(
             continue
         if any(values.get(column) is None for column in columns):
             continue
-        condition = and_(*(table.c[c] == values[c] for c in columns))
-        if record_id is not None:
-            condition = and_(condition, table.c.id != record_id)
-        if entity.parent and "parent_id" in values:
-            pass  # child uniques are table-wide, like the constraint
-        taken = connection.execute(select(table.c.id).where(condition).limit(1)).first()
+
+        def make(columns=columns):
+            # child uniques are table-wide, like the constraint
+            condition = and_(
+                *(table.c[c] == bindparam(f"unique_{c}") for c in columns),
+                table.c.id != bindparam("unique_id"),
+            )
+            return select(table.c.id).where(condition).limit(1)
+
+        statement = (built or (lambda _key, build: build()))(
+            ("unique", table.name, columns), make
+        )
+        parameters = {f"unique_{c}": values[c] for c in columns}
+        parameters["unique_id"] = record_id if record_id is not None else -1
+        taken = connection.execute(statement, parameters).first()
         if taken is not None:
             if len(columns) == 1:
                 report(

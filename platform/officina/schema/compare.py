@@ -376,6 +376,7 @@ class _Planner:
                     for step in self.steps
                     if isinstance(step, ArchiveColumn)
                 },
+                restored={archived: name for name, archived in self.restores.items()},
             )
         )
 

@@ -221,11 +221,16 @@ def constraint_steps(
     tables: dict[str, TableSource],
     retyped: dict[str, set[str]],
     archived: set[tuple[str, str]],
+    restored: dict[str, str] | None = None,
 ) -> list[Step]:
     """Steps for the indexes, unique constraints and foreign keys Alembic
     found added or removed (`(table, item)` pairs). Those that only follow a
     renamed, archived or retyped column are not shown in the plan; a retyped
-    column's constraints are dropped before and created after the swap."""
+    column's constraints are dropped before and created after the swap.
+    `restored` maps the archived name of each table being restored to its
+    own: a restored table was compared under its archived name, so its
+    references to itself name the archive."""
+    restored = restored or {}
 
     def current(table: str, column: str) -> str | None:
         source = tables.get(table)
@@ -239,22 +244,26 @@ def constraint_steps(
     added, removed = sorted(added, key=by_name), sorted(removed, key=by_name)
     steps: list[Step] = []
     removed_signatures = {
-        (t, _signature(item, _columns_of(item))) for t, item in removed
+        (t, _signature(item, _columns_of(item), restored)) for t, item in removed
     }
     added_signatures = set()
     for table, item in added:
         columns = tuple(current(table, c) for c in _columns_of(item))
-        signature = (table, _signature(item, columns))
+        signature = (table, _signature(item, columns, restored))
         added_signatures.add(signature)
         moved = signature in removed_signatures
         quiet = moved and not retyped.get(table, set()) & set(columns)
-        steps.append(_step_for(item, table, adding=True, quiet=quiet))
+        steps.append(
+            _step_for(item, table, adding=True, quiet=quiet, restored=restored)
+        )
     for table, item in removed:
         columns = _columns_of(item)
-        quiet = (table, _signature(item, columns)) in added_signatures or all(
+        quiet = (table, _signature(item, columns, restored)) in added_signatures or all(
             (table, c) in archived for c in columns
         )
-        steps.append(_step_for(item, table, adding=False, quiet=quiet))
+        steps.append(
+            _step_for(item, table, adding=False, quiet=quiet, restored=restored)
+        )
     dropping = {(t, item.name) for t, item in removed}
     adding = {(t, item.name) for t, item in added}
     for table_name, columns in retyped.items():
@@ -322,13 +331,15 @@ def _columns_of(item) -> tuple[str, ...]:
     return tuple(column.name for column in item.columns)
 
 
-def _step_for(item, table: str, *, adding: bool, quiet: bool = False) -> Step:
+def _step_for(
+    item, table: str, *, adding: bool, quiet: bool = False, restored=None
+) -> Step:
     columns = _columns_of(item)
     if isinstance(item, Index):
         kind = AddIndex if adding else DropIndex
         return kind(table, name=item.name, columns=columns, quiet=quiet)
     if hasattr(item, "elements"):  # a foreign key
-        referent = item.elements[0].target_fullname.split(".")[0]
+        referent = _target(item, restored).split(".")[0]
         if adding:
             return AddForeignKey(
                 table,
@@ -345,8 +356,14 @@ def _step_for(item, table: str, *, adding: bool, quiet: bool = False) -> Step:
     return kind(table, name=item.name, columns=columns, quiet=quiet)
 
 
-def _signature(item, columns: tuple) -> tuple:
+def _target(item, restored=None) -> str:
+    """`table.column` a foreign key points at, under the table's own name."""
+    table, _, column = item.elements[0].target_fullname.partition(".")
+    return f"{(restored or {}).get(table, table)}.{column}"
+
+
+def _signature(item, columns: tuple, restored=None) -> tuple:
     if hasattr(item, "elements"):
-        target = item.elements[0].target_fullname
+        target = _target(item, restored)
         return ("fk", columns, target, (item.ondelete or "").lower())
     return (type(item).__name__, columns)

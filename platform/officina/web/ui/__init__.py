@@ -47,6 +47,7 @@ def install(app: Flask) -> None:
         common,
         exports,
         form_services,
+        home_page,
         import_pages,
         list_pages,
         pack_pages,

@@ -61,6 +61,7 @@ class Chart:
     x_labels: list[XLabel] = field(default_factory=list)
     baseline: float = HEIGHT - BOTTOM
     figure: str = ""
+    details: list = field(default_factory=list)  # number: (measure, figure)
     measure: str = ""
 
     @property

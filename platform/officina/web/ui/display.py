@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from officina.definitions.model import Entity, Field, Filter
 from officina.records.errors import PermissionDenied
+from officina.web.ui.child_references import child_titles
 
 _BADGE_COLOURS = {
     "blue": "primary",
@@ -61,6 +62,10 @@ def reference_titles(runtime, entity: Entity, records: list[dict], actor) -> dic
     titles: dict = {}
     for target, ids in wanted.items():
         model = runtime.definitions.entities[target]
+        if model.is_child:  # an address of a customer, a line of an order
+            found = child_titles(runtime, model, ids, actor)
+            titles.update(((target, id_), title) for id_, title in found.items())
+            continue
         try:
             page = runtime.records.list(
                 target,
@@ -94,7 +99,8 @@ def show(
         text = escape(title) if title is not None else escape(f"#{value}")
         if field.to == "user":
             return text
-        return Markup(f'<a href="/{escape(field.to)}/{int(value)}">{text}</a>')
+        href = getattr(title, "href", None) or f"/{field.to}/{int(value)}"
+        return Markup(f'<a href="{escape(href)}">{text}</a>')
     if kind == "money" and isinstance(value, Decimal | int):
         if field.currency:
             return escape(format_currency(value, field.currency))

@@ -12,6 +12,7 @@ from officina.expressions.runtime import Row
 from officina.records.errors import PermissionDenied
 from officina.records.listing import ListingError
 from officina.web.ui import blueprint
+from officina.web.ui.child_references import child_choices
 from officina.web.ui.common import top_level
 from officina.web.ui.conditions import evaluate_conditions
 from officina.web.ui.display import record_title
@@ -37,6 +38,9 @@ def lookup(entity: str, field: str):
         ), 404
     target = definitions.entities[reference.to]
     text = request.args.get("q", "").strip()[:200]
+    if target.is_child:
+        found = child_choices(runtime(), target, text, g.user, LOOKUP_LIMIT)
+        return jsonify(results=[{"id": id_, "title": title} for id_, title in found])
     filters = []
     if text.isdigit():
         filters.append(Filter(("id",), "eq", int(text)))

@@ -192,11 +192,6 @@ def filter_fields(columns: list[Column]) -> list[Field]:
     return [c.field for c in columns if c.sortable]
 
 
-@blueprint.get("/")
-def home():
-    return render_template("ui/home.html")
-
-
 @blueprint.get("/<entity>/")
 def list_records(entity: str):
     model = top_level(entity)

@@ -188,12 +188,18 @@ def show_record(entity: str, record_id: int):
 
 
 def _history(model: Entity, record_id: int) -> list[dict]:
-    """The audit trail, without the values of fields this user may not see."""
+    """The audit trail, without the values of fields this user may not see
+    (nor the audit's own notes, such as `_transition`: the state's change
+    shows the step)."""
     hidden = grant_of(model).hidden
     entries = runtime().records.history(model.name, record_id)
     for entry in entries:
         changes = entry.get("changes") or {}
-        entry["changes"] = {k: v for k, v in changes.items() if k not in hidden}
+        entry["changes"] = {
+            k: v
+            for k, v in changes.items()
+            if k not in hidden and not k.startswith("_")
+        }
     return list(reversed(entries))
 
 

@@ -1,6 +1,7 @@
 """Reports and dashboards: a report's chart and table (and its CSV), a
-dashboard's widgets (report charts and the first records of views), each
-only for the roles they name and the records the reader may see."""
+dashboard's widgets (report charts, the first records of views, the counts
+of a board's columns), each only for the roles they name and the records
+the reader may see."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 
 from officina.app import runtime
-from officina.definitions.model import Dashboard, Filter, Report
+from officina.definitions.model import Dashboard, Filter, Measure, Report
 from officina.records.errors import PermissionDenied
 from officina.records.listing import ListingError
 from officina.records.reports import (
@@ -132,8 +133,16 @@ class ShownReport:
         self.headers = [
             _measure_label(self.report, name, lang) for name in self.measure_names
         ]
+        percents = {m.name for m in self.report.measures if m.function == "percent"}
+        units = ["%" if name in percents else "" for name in self.measure_names]
         self.table = [
-            (label, [number_text(row[i]) for i in measure_indexes])
+            (
+                label,
+                [
+                    _with_unit(row[i], unit)
+                    for i, unit in zip(measure_indexes, units, strict=True)
+                ],
+            )
             for label, row in zip(self.labels, result.rows, strict=True)
         ]
         self.raw = [
@@ -150,7 +159,17 @@ class ShownReport:
             if kind != "table"
             else None
         )
+        if kind == "number" and self.table:
+            # One figure, big; the report's other measures under it.
+            figures = self.table[0][1]
+            self.chart.figure = figures[0]
+            self.chart.details = list(zip(self.headers[1:], figures[1:], strict=True))
         self.truncated = result.truncated
+
+
+def _with_unit(value, unit: str) -> str:
+    text = number_text(value)
+    return f"{text}{unit}" if value is not None and unit else text
 
 
 def _run(report: Report, limit: int | None = None) -> ShownReport:
@@ -204,13 +223,18 @@ def dashboard_page(name: str):
     dashboard = runtime().definitions.dashboards.get(name)
     if dashboard is None or not _allowed(dashboard.roles):
         raise PageProblem(404, _("There is no dashboard '%(name)s' here.", name=name))
-    widgets = [_widget(widget) for widget in dashboard.widgets]
     return render_template(
         "ui/dashboard.html",
         dashboard=dashboard,
         show=show,
-        widgets=[w for w in widgets if w is not None],
+        widgets=dashboard_widgets(dashboard),
     )
+
+
+def dashboard_widgets(dashboard: Dashboard) -> list[dict]:
+    """What the dashboard's widgets show the reader (those they may see)."""
+    widgets = [_widget(widget) for widget in dashboard.widgets]
+    return [w for w in widgets if w is not None]
 
 
 def _widget(widget):
@@ -231,6 +255,17 @@ def _widget(widget):
     entity = definitions.entities[view.entity]
     if "read" not in grant_of(entity).actions:
         return None
+    if view.type == "kanban":
+        lanes = _lanes(entity, view)
+        if lanes is not None:
+            return {
+                "kind": "kanban",
+                "widget": widget,
+                "view": view,
+                "entity": entity,
+                "field": entity.fields[view.kanban_by],
+                "lanes": lanes,
+            }
     columns = columns_of(entity, view)[:4]
     try:
         page = runtime().records.list(
@@ -251,6 +286,29 @@ def _widget(widget):
         "records": page.records,
         "more": page.next_cursor is not None,
     }
+
+
+def _lanes(entity, view) -> list[tuple] | None:
+    """A board's columns as (value, how many of the reader's records it
+    holds), counted in one GROUP BY query; None when they cannot be."""
+    field = entity.fields.get(view.kanban_by or "")
+    if field is None or not field.options:
+        return None
+    counting = Report(
+        name=view.name,
+        entity=entity.name,
+        label=view.label,
+        pack=view.pack,
+        measures=(Measure("cards", "count", None),),
+        filters=view.filters,
+        group_by=((field.name, None),),
+    )
+    try:
+        result = run_report(runtime().records, counting, g.user)
+    except (ReportError, ListingError, PermissionDenied):
+        return None
+    counts = dict(result.rows)
+    return [(option.value, counts.get(option.value, 0)) for option in field.options]
 
 
 @blueprint.app_template_global()
