@@ -24,6 +24,12 @@ title_field: name
 fields:
   name: {type: string, required: true}
   tier: {type: choice, options: [{value: gold, label: {en: Gold, zh: 金卡}}, silver]}
+  addresses: {type: table, of: customer_address}
+---
+entity: customer_address
+title_field: city
+fields:
+  city: {type: string, required: true}
 ---
 entity: product
 title_field: name
@@ -33,6 +39,7 @@ fields:
 entity: sale
 fields:
   customer: {type: reference, to: customer, required: true}
+  ship_to: {type: reference, to: customer_address}
   region: {type: choice, options: [north, south]}
   placed_at: datetime
   placed_on: date
@@ -97,6 +104,13 @@ chart: bar
 sort: -revenue
 limit: 2
 ---
+report: sales_by_address
+entity: sale
+label: Sales by address
+group_by: [ship_to]
+measures: {sales: count}
+chart: bar
+---
 report: units_by_product
 entity: sale_line
 label: Units by product
@@ -155,7 +169,9 @@ def sales_site(runner, tmp_path, database_url):
     site = make_site(runner, tmp_path / "sales", database_url, SALES)
     runtime = Runtime.open(site)
     records = runtime.records
-    ada = records.create("customer", {"name": "Ada", "tier": "gold"})
+    ada = records.create(
+        "customer", {"name": "Ada", "tier": "gold", "addresses": [{"city": "Oslo"}]}
+    )
     bo = records.create("customer", {"name": "Bo", "tier": "silver"})
     phone = records.create("product", {"name": "Phone"})
     case = records.create("product", {"name": "Case"})
@@ -165,6 +181,7 @@ def sales_site(runner, tmp_path, database_url):
             "sale",
             {
                 "customer": customer["id"],
+                "ship_to": (customer.get("addresses") or [{}])[0].get("id"),
                 "region": region,
                 "placed_at": when,
                 "placed_on": when.date(),
@@ -293,6 +310,10 @@ def test_report_page_draws_the_chart_and_table(sales_app):
     assert "1,000" in page  # the table
     pie = admin.get("/reports/sales_by_tier").get_data(as_text=True)
     assert pie.count("<path") == 2 and "Gold" in pie and "50%" in pie
+    # Grouped by a child row (an address of a customer): titled by its
+    # parent and its own title.
+    by_address = admin.get("/reports/sales_by_address").get_data(as_text=True)
+    assert "Ada · Oslo" in by_address
     best = admin.get("/reports/best_customers").get_data(as_text=True)
     assert "Bo" in best and "Ada" in best and "<rect" in best
     exported = admin.get("/reports/units_by_product?format=csv")

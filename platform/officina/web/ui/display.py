@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from officina.definitions.model import Entity, Field, Filter
 from officina.records.errors import PermissionDenied
+from officina.records.listing import MAX_LIMIT
 from officina.web.ui.child_references import child_titles
 
 _BADGE_COLOURS = {
@@ -59,6 +60,12 @@ def reference_titles(runtime, entity: Entity, records: list[dict], actor) -> dic
                     value = value.get("id")
                 if value is not None:
                     wanted[field.to].add(value)
+    return titles_of(runtime, wanted, actor)
+
+
+def titles_of(runtime, wanted: dict[str, set], actor) -> dict:
+    """{(entity, id): title} of the records `wanted` names ({entity: ids}),
+    as `actor` may read them: one query per entity and page of ids."""
     titles: dict = {}
     for target, ids in wanted.items():
         model = runtime.definitions.entities[target]
@@ -66,17 +73,20 @@ def reference_titles(runtime, entity: Entity, records: list[dict], actor) -> dic
             found = child_titles(runtime, model, ids, actor)
             titles.update(((target, id_), title) for id_, title in found.items())
             continue
-        try:
-            page = runtime.records.list(
-                target,
-                filters=[Filter(("id",), "in", tuple(ids))],
-                limit=len(ids),
-                actor=actor,
-            )
-        except PermissionDenied:
-            continue
-        for row in page.records:
-            titles[target, row["id"]] = record_title(model, row)
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), MAX_LIMIT):
+            chunk = tuple(ordered[start : start + MAX_LIMIT])
+            try:
+                page = runtime.records.list(
+                    target,
+                    filters=[Filter(("id",), "in", chunk)],
+                    limit=len(chunk),
+                    actor=actor,
+                )
+            except PermissionDenied:
+                break
+            for row in page.records:
+                titles[target, row["id"]] = record_title(model, row)
     return titles
 
 

@@ -12,7 +12,7 @@ from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 
 from officina.app import runtime
-from officina.definitions.model import Dashboard, Filter, Measure, Report
+from officina.definitions.model import Dashboard, Measure, Report
 from officina.records.errors import PermissionDenied
 from officina.records.listing import ListingError
 from officina.records.reports import (
@@ -24,7 +24,7 @@ from officina.records.reports import (
 from officina.web.ui import blueprint
 from officina.web.ui.charts import build_chart, number_text
 from officina.web.ui.common import PageProblem, grant_of
-from officina.web.ui.display import plain_option, record_title, show
+from officina.web.ui.display import plain_option, show, titles_of
 from officina.web.ui.exports import csv_cell
 from officina.web.ui.i18n import language
 from officina.web.ui.list_pages import columns_of
@@ -88,33 +88,23 @@ def _group_label(result: ReportResult, row: tuple, lang: str, titles: dict) -> s
 
 
 def _reference_titles(result: ReportResult) -> dict:
-    """Titles of the records a result is grouped by (one query each)."""
+    """Titles of the records a result is grouped by, as the reader may see
+    them (one query per referenced entity)."""
     definitions = runtime().definitions
-    titles: dict = {}
+    wanted: dict[str, set] = {}
     for index, column in enumerate(result.columns):
         entity = definitions.entities.get(column.entity or "")
         field = entity.fields.get(column.field) if entity and column.field else None
         if column.kind != "group" or field is None or field.type != "reference":
             continue
-        ids = {row[index] for row in result.rows if row[index] is not None}
-        target = definitions.entities.get(field.to or "")
-        if not ids or target is None:
+        if field.to not in definitions.entities:  # user: shown by id
             continue
-        try:
-            page = runtime().records.list(
-                target.name,
-                filters=[Filter(("id",), "in", tuple(ids))],
-                limit=min(len(ids), 500),
-                actor=g.user,
-            )
-        except (PermissionDenied, ListingError):
-            continue
-        for record in page.records:
-            titles[target.name, record["id"]] = record_title(target, record)
-    return titles
+        ids = wanted.setdefault(field.to, set())
+        ids.update(row[index] for row in result.rows if row[index] is not None)
+    return titles_of(runtime(), wanted, g.user)
 
 
-def _measure_label(report: Report, name: str, lang: str) -> str:
+def _measure_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
@@ -130,9 +120,7 @@ class ShownReport:
             i for i, c in enumerate(result.columns) if c.kind == "measure"
         ]
         self.measure_names = [result.columns[i].name for i in measure_indexes]
-        self.headers = [
-            _measure_label(self.report, name, lang) for name in self.measure_names
-        ]
+        self.headers = [_measure_label(name) for name in self.measure_names]
         percents = {m.name for m in self.report.measures if m.function == "percent"}
         units = ["%" if name in percents else "" for name in self.measure_names]
         self.table = [
