@@ -344,7 +344,7 @@ def attempt(context: ActionContext) -> None:
         raise
     except RecordError as error:
         note("refused", step=context.step, reason=str(error))
-        context.transaction.seen.clear()  # what the savepoint wrote is gone
+        context.transaction.forget()  # what the savepoint wrote is gone
         context.refresh()
         otherwise = context.options.get("otherwise") or ()
         inner = context.nested({"refusal": str(error)})
@@ -385,10 +385,10 @@ def run_rule_job(job, runtime) -> None:
 def run_call_job(job, runtime) -> None:
     """A slow plugin action, in a transaction of its own; the action sees
     which attempt this is."""
-    number, limit = 1, 1  # which try of how many (the worker says)
-    if isinstance(job, Mapping):
-        number = job.get("attempt") or job.get("attempts", 0) + 1
-        limit = job.get("max_attempts") or number
+    number, limit = 1, 1  # run outside the worker: its only try
+    if isinstance(job, Mapping):  # the worker says which try of how many
+        number = job.get("attempt", 1)
+        limit = job.get("max_attempts", number)
     runtime.automation.run_call(
         runtime, _payload(job), attempt=number, max_attempts=limit
     )

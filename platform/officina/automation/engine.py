@@ -692,6 +692,7 @@ class Automation:
                                 log_skipped=False,
                             )
                     except RecordError as error:
+                        transaction.forget()  # what the savepoint wrote is gone
                         self.write_failed_runs(error, connection)
                         continue
                     if outcome == DONE:

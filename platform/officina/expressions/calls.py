@@ -1,5 +1,5 @@
-"""Which functions an expression calls, and which entities it reads
-through them (say, whether a formula reads other records with `sum_of`)."""
+"""Which entities an expression reads through the functions it calls (say,
+whether a formula reads other records with `sum_of`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.parser import Parser
 
 from officina.expressions.expression import Expression
-
-
-def called_functions(expression: Expression) -> frozenset[str]:
-    """The names of the functions a checked expression calls."""
-    return frozenset(name for name, _call in _calls(expression))
 
 
 def entities_read(expression: Expression, functions) -> frozenset[str] | None:

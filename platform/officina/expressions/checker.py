@@ -457,7 +457,16 @@ class _Run:
             self.problem(f"lookup() names an unknown entity '{entity.value}'")
             return
         for argument in (field, result):
-            if isinstance(argument, nodes.Const) and argument.value not in fields:
+            # Written out, so that what an expression may read is known when
+            # it loads (a name put together at run time could be any column).
+            if not isinstance(argument, nodes.Const) or not isinstance(
+                argument.value, str
+            ):
+                self.problem(
+                    "lookup() needs the fields to match and to give as quoted text",
+                    "lookup('entity', 'field', value, 'result')",
+                )
+            elif argument.value not in fields:
                 self.problem(
                     f"lookup(): '{entity.value}' has no field '{argument.value}'",
                     suggest(argument.value, fields) or one_of(fields),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from jinja2 import ChainableUndefined
+from jinja2 import ChainableUndefined, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from officina.expressions.functions import BUILTIN_FUNCTIONS, Function
@@ -51,7 +51,9 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         self.globals.clear()
         self.filters.clear()
         self.globals.update({name: f.call for name, f in registered.items()})
-        self.filters.update({name: f.call for name, f in as_filters.items()})
+        self.filters.update(
+            {name: _as_filter(f.call) for name, f in as_filters.items()}
+        )
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":
@@ -82,3 +84,17 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         if getattr(__obj, "needs_context", False):  # e.g. lookup(): reads records
             return __obj(__context, *args, **kwargs)
         return __obj(*args, **kwargs)
+
+
+def _as_filter(call):
+    """A function as a filter. One that reads the expression's context (as
+    lookup() and now() do: `needs_context`) is handed it by Jinja, as `call`
+    hands it to a function called."""
+    if not getattr(call, "needs_context", False):
+        return call
+
+    @pass_context
+    def with_context(context, *args, **kwargs):
+        return call(context, *args, **kwargs)
+
+    return with_context

@@ -10,13 +10,18 @@ from jinja2 import Undefined
 from sqlalchemy import Connection, select
 
 from officina.definitions import Definitions
+from officina.definitions.context import USER_FIELDS
 from officina.expressions.functions import MOMENT, RECORDS, Moment
 from officina.expressions.runtime import Row, Rows
 from officina.records.aggregates import aggregate
+from officina.schema.tables import USERS
 
 
 class RecordCache:
-    """Referenced records loaded during one write, by entity and id."""
+    """Referenced records loaded during one transaction, by entity and id.
+    The records service forgets a record when it writes it (and every
+    lookup, which may now find another), so a later write of the same
+    transaction never reads what was there before."""
 
     def __init__(
         self,
@@ -31,17 +36,17 @@ class RecordCache:
         self.moment = moment  # what now() and today() answer (see Moment)
         self._records: dict[tuple[str, int], dict | None] = {}
         self._lookups: dict[tuple, object] = {}
-        self._rows: dict[tuple[str, str, int], list[dict]] = {}
+        # {(entity, record id): {table field: rows}}
+        self._rows: dict[tuple[str, int], dict[str, list[dict]]] = {}
 
     def get(self, entity: str, record_id) -> dict | None:
         key = (entity, record_id)
         if key not in self._records:
-            if entity == "user":
-                table = self.schema.metadata.tables["officina_user"]
-            else:
-                table = self.schema.table(entity)
+            table, columns = self._readable(entity)
             row = (
-                self.connection.execute(select(table).where(table.c.id == record_id))
+                self.connection.execute(
+                    select(*columns.values()).where(table.c.id == record_id)
+                )
                 .mappings()
                 .first()
             )
@@ -50,28 +55,34 @@ class RecordCache:
 
     def lookup(self, entity: str, field: str, value, result):
         """`lookup()` of the expression language: `result` of the first
-        `entity` record whose `field` is `value`, once per write."""
+        `entity` record whose `field` is `value`, read again after a write."""
         value = getattr(value, "id", value) if isinstance(value, Row) else value
         if value is None or isinstance(value, Undefined):
             return None
         key = (entity, field, value, result)
         if key not in self._lookups:
-            if entity == "user":
-                table = self.schema.metadata.tables["officina_user"]
-            elif entity in self.definitions.entities:
-                table = self.schema.table(entity)
-            else:
+            if entity != "user" and entity not in self.definitions.entities:
                 return None
-            if field not in table.c or result not in table.c:
+            table, columns = self._readable(entity)
+            if field not in columns or result not in columns:
                 return None
             row = self.connection.execute(
-                select(table.c[result])
-                .where(table.c[field] == value)
+                select(columns[result])
+                .where(columns[field] == value)
                 .order_by(table.c.id)
                 .limit(1)
             ).first()
             self._lookups[key] = row[0] if row is not None else None
         return self._lookups[key]
+
+    def _readable(self, entity: str):
+        """(the table of `entity`, {name: column} expressions may read): of
+        the users, only what `user` shows (never the password hash)."""
+        if entity == "user":
+            table = self.schema.metadata.tables[USERS]
+            return table, {name: table.c[name] for name in USER_FIELDS}
+        table = self.schema.table(entity)
+        return table, table.c
 
     def aggregate(self, entity: str, field: str | None, where):
         """`sum_of()` (of `field`) or `count_of()` (no field) of the
@@ -81,12 +92,12 @@ class RecordCache:
 
     def rows(self, entity: str, field: str, record_id) -> list[dict]:
         """The rows of a referenced record's table field (`order.lines`),
-        in their order, once per write."""
-        key = (entity, field, record_id)
-        if key not in self._rows:
+        in their order, read again after the record is written."""
+        held = self._rows.setdefault((entity, record_id), {})
+        if field not in held:
             child = self.definitions.entities[entity].fields[field].of
             table = self.schema.table(child)
-            self._rows[key] = [
+            held[field] = [
                 dict(row)
                 for row in self.connection.execute(
                     select(table)
@@ -94,12 +105,19 @@ class RecordCache:
                     .order_by(table.c.row_order, table.c.id)
                 ).mappings()
             ]
-        return self._rows[key]
+        return held[field]
 
     def forget(self, entity: str, record_id) -> None:
+        """A record just written: it is read again when next reached."""
         self._records.pop((entity, record_id), None)
-        for key in [k for k in self._rows if (k[0], k[2]) == (entity, record_id)]:
-            del self._rows[key]
+        self._rows.pop((entity, record_id), None)
+        self._lookups.clear()
+
+    def forget_all(self) -> None:
+        """After a rollback to a savepoint: what it wrote is gone."""
+        self._records.clear()
+        self._rows.clear()
+        self._lookups.clear()
 
 
 class LazyRow(Row):

@@ -666,10 +666,12 @@ class Importer:
                     transaction.create(self.entity.name, values)
             except RecordInvalid as error:
                 savepoint.rollback()
+                transaction.forget()  # what the row's write did is gone
                 self._invalid(result, error)
                 continue
             except RecordError as error:
                 savepoint.rollback()
+                transaction.forget()
                 result.problems.append((None, str(error)))
                 continue
             except BaseException:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from officina.database import WRITE
 from officina.definitions import Definitions
 from officina.definitions.model import Entity, Filter
+from officina.errors import one_of, suggest
 from officina.expressions.functions import Moment
 from officina.records import audit, workflow
 from officina.records.coercion import coerce
@@ -573,9 +574,11 @@ class Transaction:
                     record[entity.workflow.field] = state
                     given.add(entity.workflow.field)  # not its default
                 else:
+                    states = entity.workflow.states
                     problems.add(
                         entity.workflow.field,
-                        f"'{state}' is not a state of {entity.label.get()}",
+                        f"'{state}' is not a state of {entity.label.get()}. Hint: "
+                        + (suggest(state, states) or one_of(states)),
                     )
         back_then = created_at if self.actor.system else None
         record["created_at"] = back_then or self.now  # formulas may read it
@@ -583,7 +586,7 @@ class Transaction:
         if problems:
             raise RecordInvalid(entity.name, problems)
         created = self._insert(entity, record, rows, back_then)
-        self._must_see_created(entity, created["id"])
+        self._must_see_written(entity, created["id"], "create it")
         return self.service.shown(entity, created, self.actor)
 
     def update(
@@ -644,6 +647,7 @@ class Transaction:
         except IntegrityError:
             raise RecordInvalid(entity.name, self._still_referenced(entity)) from None
         self.seen.get(entity.name, set()).discard(record_id)
+        self.cache.forget(entity.name, record_id)
         changes = {
             name: [audit.jsonable(value), None]
             for name, value in current.items()
@@ -707,6 +711,13 @@ class Transaction:
 
     def get(self, entity_name: str, record_id) -> dict:
         return self.reader.get(entity_name, record_id)
+
+    def forget(self) -> None:
+        """Forget which records exist and what they hold, after a rollback
+        to a savepoint (an `attempt` refused, an import row that failed):
+        what was written since is gone."""
+        self.seen.clear()
+        self.cache.forget_all()
 
     def adjust(
         self,
@@ -774,6 +785,7 @@ class Transaction:
         if formulas or self.service.hooks.after_write:
             before = self.reader.get(entity.name, record_id)
             new = self._recompute(entity, before, formulas, changes)
+        self.cache.forget(entity.name, record_id)
         self._audit(entity, record_id, "adjust", changes, version)
         if self.service.hooks.after_write:
             old = {**before, field_name: old_value, "version": version - 1}
@@ -834,15 +846,15 @@ class Transaction:
         if not self.service.visible(self.connection, entity, record_id, self.actor):
             raise RecordNotFound(entity.name, record_id)
 
-    def _must_see_created(self, entity: Entity, record_id) -> None:
-        """A role limited to some rows creates records only inside them (a
-        customer cannot file a record for another customer); the whole write
-        is undone otherwise."""
+    def _must_see_written(self, entity: Entity, record_id, doing: str) -> None:
+        """A role limited to some rows writes records only inside them: a
+        customer can neither file a record for another customer nor hand one
+        over by editing it. The whole write is undone otherwise."""
         if not self.service.visible(self.connection, entity, record_id, self.actor):
             raise PermissionDenied(
                 f"this {entity.label.get(self.actor.language).lower()} would not "
                 "be one of the records your roles let you see, so you may not "
-                "create it. Hint: check the values that decide whose record it "
+                f"{doing}. Hint: check the values that decide whose record it "
                 "is (e.g. the customer or the order)"
             )
 
@@ -975,7 +987,6 @@ class Transaction:
         def report(name, message):
             problems.add(name, message)
 
-        # Fields whose value could not even be read are not checked again.
         def with_old():
             # Validations may compare with the record before the change
             # (`old`; every field empty for a new record).
@@ -985,11 +996,11 @@ class Transaction:
             )
 
         # The record no longer changes: each check reads the same context.
-        check_fields(
-            entity, record, _once(context_for), report, skip=set(problems.fields)
-        )
+        checked = _once(with_old)
+        # Fields whose value could not even be read are not checked again.
+        check_fields(entity, record, checked, report, skip=set(problems.fields))
         check_rows_count(entity, rows, report)
-        check_validations(entity, _once(with_old), language, report)
+        check_validations(entity, checked, language, report)
         table = self.schema.table(entity.name)
         record_id = current["id"] if current else None
         check_unique(
@@ -1149,6 +1160,7 @@ class Transaction:
             self.seen.setdefault(entity.name, set()).add(record_id)
         except IntegrityError as error:
             raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
+        self.cache.forget(entity.name, record_id)  # a lookup may now find it
         changes = {
             name: [None, audit.jsonable(value)]
             for name, value in values.items()
@@ -1188,8 +1200,10 @@ class Transaction:
                 str(record[name]),
             )
             return
+        # {YYYY}, {MM} and {DD} are the date where the site is, as today() is.
+        local = self.now.astimezone(self.service.timezone)
         record[name] = next_number(
-            self.service.engine, self.connection, counter, key, pattern, self.now
+            self.service.engine, self.connection, counter, key, pattern, local
         )
 
     def _update(
@@ -1245,6 +1259,9 @@ class Transaction:
                 )
         except IntegrityError as error:
             raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
+        self.cache.forget(entity.name, current["id"])
+        if action == "update":  # (a transition may move it out of one's rows)
+            self._must_see_written(entity, current["id"], "change it so")
         changes.update(row_changes)
         if transition is not None:
             changes["_transition"] = transition
@@ -1292,6 +1309,8 @@ class Transaction:
             ]
             if removed:
                 self.connection.execute(table.delete().where(table.c.id.in_(removed)))
+                for row_id in removed:
+                    self.cache.forget(child.name, row_id)
             before = {row["id"]: row for row in old_rows.get(table_name, [])}
             for order, row in enumerate(table_rows):
                 values = self._stored(child, row)
@@ -1328,6 +1347,7 @@ class Transaction:
                     self.connection.execute(
                         table.update().where(table.c.id == row["id"]).values(**values)
                     )
+                    self.cache.forget(child.name, row["id"])
 
     def _audit(
         self,
