@@ -2,10 +2,11 @@
 
 Every registration hook of `hookspecs` is read here, plugin by plugin, so a
 bad answer is refused with the plugin's name: actions, expression
-functions, template filters, field types, auth backends and pack folders.
+functions, template filters, field types, auth backends, pack folders and
+the worker's job handlers.
 
-A later plugin overrides an earlier one's action (an adapter replacing a
-simulator, say), as the built-in actions are a plugin themselves. Names the
+A later plugin overrides an earlier one's action or job handler (an adapter
+replacing a simulator, say), as the built-in ones are plugins themselves. Names the
 definitions use are different: an expression function, template filter or
 field type that two plugins both provide, or that clashes with a built-in
 name, would make the meaning of a YAML file depend on which plugins happen
@@ -42,6 +43,7 @@ class Extensions:
     field_types: Mapping[str, PluginFieldType]
     auth_backends: tuple
     pack_folders: tuple[Path, ...]
+    job_handlers: Mapping[str, Callable]
 
 
 def extensions(plugins) -> Extensions:
@@ -49,7 +51,7 @@ def extensions(plugins) -> Extensions:
     first use and kept on the manager until its plugins change; without a
     manager, Officina's built-in actions and functions only."""
     if plugins is None:
-        from officina.automation import builtin_actions
+        from officina.automation import builtin_actions, channels
 
         return Extensions(
             actions=MappingProxyType(dict(builtin_actions.officina_actions())),
@@ -58,6 +60,12 @@ def extensions(plugins) -> Extensions:
             field_types=MappingProxyType({}),
             auth_backends=(),
             pack_folders=(),
+            job_handlers=MappingProxyType(
+                {
+                    **channels.officina_job_handlers(),
+                    **builtin_actions.officina_job_handlers(),
+                }
+            ),
         )
     key = tuple((name, id(plugin)) for name, plugin in plugins.list_name_plugin())
     cached = getattr(plugins, _CACHE, None)
@@ -93,23 +101,32 @@ def call_hook(plugins, hook: str, **arguments) -> list[tuple[str, object]]:
 
 
 def _collect(plugins) -> Extensions:
-    actions: dict[str, Callable] = {}
-    for plugin, answer in call_hook(plugins, "officina_actions"):
-        for name, action in _entries(plugin, "officina_actions", answer):
-            if not callable(action):
-                raise _refused(plugin, f"the action '{name}' is not callable")
-            actions[name] = action
     names: dict[str, str] = {}  # expression name -> the plugin giving it
     functions = _functions(plugins, names)
     filters = _filters(plugins, names)
     return Extensions(
-        actions=MappingProxyType(actions),
+        actions=MappingProxyType(_callables(plugins, "officina_actions", "action")),
         functions=(*BUILTIN_FUNCTIONS, *functions),
         filters=tuple(filters),
         field_types=MappingProxyType(_field_types(plugins)),
         auth_backends=tuple(_auth_backends(plugins)),
         pack_folders=tuple(_pack_folders(plugins)),
+        job_handlers=MappingProxyType(
+            _callables(plugins, "officina_job_handlers", "job handler")
+        ),
     )
+
+
+def _callables(plugins, hook: str, what: str) -> dict[str, Callable]:
+    """{name: callable} of every plugin's answer to `hook`, a later plugin's
+    replacing an earlier one's."""
+    found: dict[str, Callable] = {}
+    for plugin, answer in call_hook(plugins, hook):
+        for name, value in _entries(plugin, hook, answer):
+            if not callable(value):
+                raise _refused(plugin, f"the {what} '{name}' is not callable")
+            found[name] = value
+    return found
 
 
 def _functions(plugins, owners: dict[str, str]) -> list[Function]:

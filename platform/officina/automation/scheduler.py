@@ -21,6 +21,7 @@ import logging
 from sqlalchemy import exc, select
 
 from officina.automation.missing_clocks import start_missing
+from officina.automation.sla import has_sla
 from officina.database import WRITE
 from officina.schema.tables import SCHEDULES, STATE_CLOCKS
 
@@ -64,12 +65,7 @@ class Scheduler:
         for rule in self.runtime.definitions.rules:
             if rule.enabled and rule.trigger.kind in ("schedule", "every"):
                 entries[f"rule:{rule.name}"] = rule
-        if any(
-            state.sla is not None
-            for entity in self.runtime.definitions.entities.values()
-            if entity.workflow is not None
-            for state in entity.workflow.states.values()
-        ):
+        if any(map(has_sla, self.runtime.definitions.entities.values())):
             entries[CLOCKS_KEY] = None
             entries[SLA_KEY] = None
         return entries

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
+from officina.automation.extensions import extensions
 from officina.automation.outbox import DEAD, DONE, PENDING, RUNNING, RetryLater
 from officina.database import WRITE, is_sqlite
 from officina.schema.tables import JOBS
@@ -102,12 +103,8 @@ class Worker:
                 from officina.automation.plugins import load_plugins
 
                 manager = load_plugins(self.runtime.site)
-            found = {}
-            # pluggy calls the last registered plugin first: reversed, so
-            # a later plugin overrides the built-in handler of a kind.
-            for result in reversed(manager.hook.officina_job_handlers()):
-                found.update(result or {})
-            self._handlers = found
+            # A later plugin overrides the built-in handler of a kind.
+            self._handlers = dict(extensions(manager).job_handlers)
         return self._handlers
 
     # -- transactions -----------------------------------------------------
