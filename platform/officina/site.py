@@ -275,15 +275,17 @@ def site_layers(
 
 
 def load_site_definitions(
-    site: Site, catalog: Catalog | None = None, plugins=None, *, demo: bool = True
+    site: Site, catalog: Catalog | None = None, plugins=None, *, demo: bool = False
 ) -> Definitions:
     """The checked definitions a site runs on; DefinitionErrors otherwise.
 
     `plugins` (a plugin manager; the site's own when not given) adds
     expression functions, template filters, field types and pack folders.
     A `call:` of an action no plugin provides is let through here (the
-    runtime reports it); `officina validate` refuses it. With `demo` False
-    the packs' demo data is left unread (see `definitions.load`).
+    runtime reports it); `officina validate` refuses it. The packs' demo
+    data is read only with `demo` (to load it): it plays no part in the
+    schema, and reading the shipped demo shop takes seconds (see
+    `definitions.load`).
     """
     provided = extensions(plugins if plugins is not None else load_plugins(site))
     catalog = catalog or Catalog(pack_folders(site, provided))

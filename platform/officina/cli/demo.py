@@ -59,7 +59,8 @@ def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
             "the demo site's database cannot be brought up to date: "
             + "; ".join(change.refusals)
         )
-    done = apply_change(change)
+    # Running it again loads the seed data not loaded, of every pack.
+    done = apply_change(change, retry=f"run 'officina demo --site {folder}' again")
     definitions = change.definitions
     changes = len(done.migration.plan.lines(allow_destructive=True))
     click.echo(

@@ -96,15 +96,20 @@ def install(
 @pack.command()
 @click.argument("name")
 @version_option
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Load the pack's demo records too, if they are not loaded yet (demo sites).",
+)
 @dry_run_option
 @site_option
 def upgrade(
-    name: str, wanted: str | None, dry_run: bool, site_path: str | None
+    name: str, wanted: str | None, demo: bool, dry_run: bool, site_path: str | None
 ) -> None:
     """Upgrade the pack NAME to the newest available version (your own
     customisations in definitions/ are kept)."""
     site = Site.load(site_path if site_path is not None else ".")
-    _run(site, lambda: plan_upgrade(site, name, wanted=wanted), dry_run)
+    _run(site, lambda: plan_upgrade(site, name, wanted=wanted, demo=demo), dry_run)
 
 
 @pack.command()

@@ -74,9 +74,15 @@ class PackOutcome:
         return out
 
 
-def apply_change(change: PackChange, *, keep_runtime: bool = False) -> PackOutcome:
+def apply_change(
+    change: PackChange, *, keep_runtime: bool = False, retry: str | None = None
+) -> PackOutcome:
     """Migrate, record in site.yaml, load seed data; `keep_runtime` returns
-    the new runtime open (for the web application to swap in)."""
+    the new runtime open (for the web application to swap in).
+
+    Seed data that cannot be loaded raises SeedError once the rest is
+    done, naming `retry` (by default the `officina pack upgrade` commands
+    of `change.seed_commands`) as the way to load it once corrected."""
     site = change.site
     backups = Path(site.path).resolve() / BACKUPS
     installed_packs_text(site.path, change.after)  # site.yaml can take it
@@ -105,10 +111,11 @@ def apply_change(change: PackChange, *, keep_runtime: bool = False) -> PackOutco
                 outcome.seeds = load_seeds(runtime.records, change.seeds, change.after)
             except SeedError as error:
                 done = "upgraded" if change.action == "upgrade" else "installed"
+                commands = ", then ".join(f"'{c}'" for c in change.seed_commands())
                 raise SeedError(
                     f"{error} The pack is {done} and the database is up to date, "
                     "but none of the seed data was loaded: once it is corrected, "
-                    f"run 'officina pack upgrade {change.name}' to load it."
+                    f"{retry or 'run ' + commands} to load it."
                 ) from None
     except BaseException:
         runtime.close()

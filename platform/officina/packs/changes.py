@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from officina.automation.engine import Automation
 from officina.automation.extensions import extensions
 from officina.automation.plugins import load_plugins
 from officina.database import create_database_engine
 from officina.definitions import Definitions
 from officina.definitions.model import Seed
-from officina.errors import DefinitionErrors, Location, OfficinaError, suggest
+from officina.errors import (
+    DefinitionErrors,
+    Location,
+    OfficinaError,
+    SiteError,
+    suggest,
+)
 from officina.packs.catalog import Catalog
 from officina.packs.enhancements import Enhancement, in_effect
 from officina.packs.resolve import resolve
@@ -113,6 +120,20 @@ class PackChange:
         for item in self.seeds_to_add:
             counts[item.entity] = counts.get(item.entity, 0) + 1
         return counts
+
+    def seed_commands(self) -> list[str]:
+        """The commands that load this change's seed data again once it is
+        corrected: an upgrade of each pack whose seed data it loads (with
+        `--demo` for demo data), each after the packs whose records its
+        seed records name. The change's own command cannot: an install
+        is refused once the pack is installed, and an upgrade loads only
+        the seed data of the pack upgraded."""
+        last = {seed.pack: index for index, seed in enumerate(self.seeds)}
+        demo = {seed.pack for seed in self.seeds if seed.demo}
+        return [
+            f"officina pack upgrade {pack}{' --demo' if pack in demo else ''}"
+            for pack in sorted(last, key=last.__getitem__)
+        ]
 
 
 def site_catalog(site: Site) -> Catalog:
@@ -254,8 +275,15 @@ def _planned(action, name, site, catalog, before, after, packs, demo_packs):
     target = replace(
         site, packs={n: (v, Location("site.yaml")) for n, v in after.items()}
     )
-    definitions = load_site_definitions(target, catalog, demo=bool(demo_packs))
+    plugins = load_plugins(site)
+    definitions = load_site_definitions(target, catalog, plugins, demo=bool(demo_packs))
     schema = build_schema(definitions)
+    # Refused now what the site's runtime would refuse to open on once the
+    # database is migrated and site.yaml rewritten: a misspelt plugin action.
+    try:
+        Automation(definitions, schema, plugins).check_calls()
+    except SiteError as error:
+        raise PackRefused(f"{error}\nNothing was changed.") from None
     enhancements_on, enhancements_off = _enhancement_changes(catalog, before, after)
     # A pack whose with/ files come into effect may bring seed records too.
     packs = set(packs) | {enhancement.pack for enhancement in enhancements_on}

@@ -13,6 +13,8 @@ from officina.errors import DefinitionErrors, OfficinaError
 from officina.packs.apply import apply_change
 from officina.packs.changes import PackChange, plan_install, plan_upgrade
 from officina.packs.overview import pack_overview
+from officina.packs.seeding import SeedError
+from officina.runtime import Runtime
 from officina.schema.migrate import MigrationRefused
 from officina.site import Site
 from officina.web.ui import blueprint
@@ -68,10 +70,24 @@ def admin_pack_apply(name: str, action: str):
         if change.refusals:
             raise MigrationRefused(change.plan)
         outcome = apply_change(change, keep_runtime=True)
+    except SeedError as error:
+        # Only the seed data is missing: the pack is in site.yaml and its
+        # tables are there, so the application runs on it from now on.
+        _swap(Runtime.open(change.site.path))
+        flash(
+            _(
+                "%(pack)s %(version)s is in place, but its seed data was not "
+                "loaded: %(problem)s",
+                pack=name,
+                version=change.after[name],
+                problem=str(error),
+            ),
+            "danger",
+        )
+        return redirect(url_for("ui.admin_packs"))
     except (DefinitionErrors, OfficinaError) as error:
         return _refused(name, action, error)
-    old = current_app.extensions["officina"].swap(outcome.runtime)
-    old.close()
+    _swap(outcome.runtime)
     version = change.after[name]
     if action == "install":
         flash(
@@ -97,6 +113,10 @@ def admin_pack_apply(name: str, action: str):
             "warning",
         )
     return redirect(url_for("ui.admin_packs"))
+
+
+def _swap(new: Runtime) -> None:
+    current_app.extensions["officina"].swap(new).close()
 
 
 def _refused(name: str, action: str, error: Exception):
