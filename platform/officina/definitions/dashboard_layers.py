@@ -13,8 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from officina.definitions.context import BuildContext
-from officina.definitions.merge import copy_mapping
-from officina.definitions.source import Sequence
+from officina.definitions.merge import appended, builds_on, copy_mapping, may_extend
 from officina.errors import one_of, suggest
 
 
@@ -37,18 +36,18 @@ def extend_dashboards(
                 suggest(target, dashboards) or one_of(dashboards),
             )
             continue
-        layer, owner = document.layer, base.layer.name
-        if not _may_use(layer, owner, site):
-            ctx.error(
-                body.value_at("extend_dashboard"),
-                f"the pack '{layer.name}' extends the dashboard '{target}' of "
-                f"the pack '{owner}' but does not depend on it",
-                f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
-            )
+        if not may_extend(
+            ctx.problems,
+            body.value_at("extend_dashboard"),
+            document.layer,
+            f"the dashboard '{target}'",
+            base.layer.name,
+            site,
+        ):
             continue
         _check_widgets(ctx, document, target, views, reports, site)
         merged = copy_mapping(base.body)
-        merged["widgets"] = _appended(base.body["widgets"], body["widgets"])
+        merged["widgets"] = appended(base.body["widgets"], body["widgets"])
         dashboards[target] = dataclasses.replace(base, body=merged)
 
 
@@ -58,7 +57,7 @@ def _check_widgets(ctx, document, dashboard: str, views, reports, site) -> None:
     for item in widgets:
         for kind, known in (("report", reports), ("view", views)):
             shown = known.get(item.get(kind)) if kind in item else None
-            if shown is None or _may_use(layer, shown.pack, site):
+            if shown is None or builds_on(layer, shown.pack, site):
                 continue
             ctx.error(
                 item.value_at(kind),
@@ -69,17 +68,6 @@ def _check_widgets(ctx, document, dashboard: str, views, reports, site) -> None:
                 f"'extend_dashboard: {dashboard}', or add '{shown.pack}' under "
                 f"'depends:' in {layer.name}/pack.yaml",
             )
-
-
-def _may_use(layer, owner: str, site: str) -> bool:
-    return layer.name == site or owner == layer.name or owner in layer.depends_on
-
-
-def _appended(base: Sequence, extra: Sequence) -> Sequence:
-    result = Sequence([*base, *extra])
-    result.location = base.location
-    result.item_locations = [*base.item_locations, *extra.item_locations]
-    return result
 
 
 def check_home_dashboards(ctx: BuildContext, roles: dict, dashboards: dict) -> None:

@@ -33,6 +33,8 @@ from officina.definitions.merge import (
     apply_extension,
     copy_mapping,
     drop_incomplete,
+    empty_mapping,
+    may_extend,
     merged,
 )
 from officina.definitions.model import Definitions, PackInfo, frozen_map
@@ -299,19 +301,14 @@ def _extend(ctx, document: _Document, raw, packs) -> bool:
             suggest(target, raw) or one_of(raw),
         )
         return False
-    layer = document.layer
-    owner = packs[target]
-    if (
-        layer.name != SITE_LAYER
-        and owner != layer.name
-        and owner not in layer.depends_on
+    if not may_extend(
+        ctx.problems,
+        document.body.value_at("extend"),
+        document.layer,
+        f"'{target}'",
+        packs[target],
+        SITE_LAYER,
     ):
-        ctx.error(
-            document.body.value_at("extend"),
-            f"the pack '{layer.name}' extends "
-            f"'{target}' of the pack '{owner}' but does not depend on it",
-            f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
-        )
         return False
     raw[target] = apply_extension(raw[target], document.body, ctx.problems)
     return True
@@ -329,32 +326,21 @@ def _extend_role(ctx: BuildContext, document: _Document, role_docs: dict) -> Non
             suggest(target, role_docs) or one_of(role_docs),
         )
         return
-    layer, owner = document.layer, base.layer.name
-    if (
-        layer.name != SITE_LAYER
-        and owner != layer.name
-        and owner not in layer.depends_on
+    if not may_extend(
+        ctx.problems,
+        body.value_at("extend_role"),
+        document.layer,
+        f"the role '{target}'",
+        base.layer.name,
+        SITE_LAYER,
     ):
-        ctx.error(
-            body.value_at("extend_role"),
-            f"the pack '{layer.name}' extends the "
-            f"role '{target}' of the pack '{owner}' but does not depend on it",
-            f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
-        )
         return
     merged_body = merged(base.body, body, keys=("label", "description", "home"))
     merged_body["permissions"] = merge_permissions(
-        base.body.get("permissions") or _empty_like(body), body["permissions"]
+        base.body.get("permissions") or empty_mapping(body), body["permissions"]
     )
     merged_body.key_locations.setdefault("permissions", body.key_at("permissions"))
     role_docs[target] = _Document("role", merged_body, base.layer, base.demo)
-
-
-def _empty_like(near: Mapping) -> Mapping:
-    empty = Mapping()
-    empty.location = near.location
-    empty.key_locations, empty.value_locations = {}, {}
-    return empty
 
 
 def _plugin_field_types(ctx: BuildContext, raw) -> None:

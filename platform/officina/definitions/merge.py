@@ -44,7 +44,9 @@ def merged(base: Mapping, over: Mapping, keys=None) -> Mapping:
     return result
 
 
-def _appended(base, extra) -> Sequence:
+def appended(base, extra) -> Sequence:
+    """The items of `base` (a list, or None) followed by those of `extra`,
+    each keeping its file and line."""
     result = Sequence(list(base or []) + list(extra))
     result.location = getattr(base, "location", None) or extra.location
     result.item_locations = list(getattr(base, "item_locations", [])) + list(
@@ -53,19 +55,39 @@ def _appended(base, extra) -> Sequence:
     return result
 
 
-def _mapping_like(template: Mapping) -> Mapping:
+def empty_mapping(near: Mapping) -> Mapping:
+    """An empty mapping located where `near` is (for a key a base lacks)."""
     empty = Mapping()
-    empty.location = template.location
+    empty.location = near.location
     empty.key_locations = {}
     empty.value_locations = {}
     return empty
 
 
+def builds_on(layer, owner: str, site: str) -> bool:
+    """Whether the files of `layer` may use what the pack `owner` defines:
+    the site's own files anything, a pack its own and its dependencies'."""
+    return layer.name == site or owner == layer.name or owner in layer.depends_on
+
+
+def may_extend(problems: ProblemList, location, layer, target: str, owner: str, site):
+    """Whether `layer` may extend `target` ("'customer'", "the role
+    'clerk'") of the pack `owner`; when not, a problem at `location`."""
+    if builds_on(layer, owner, site):
+        return True
+    problems.add(
+        location,
+        f"the pack '{layer.name}' extends {target} of the pack '{owner}' but "
+        "does not depend on it",
+        f"add '{owner}' under 'depends:' in {layer.name}/pack.yaml",
+    )
+    return False
+
+
 def _as_mapping(value, location_source: Mapping) -> Mapping:
     if isinstance(value, Mapping):
         return value
-    empty = _mapping_like(location_source)
-    return empty
+    return empty_mapping(location_source)
 
 
 def apply_extension(
@@ -75,7 +97,7 @@ def apply_extension(
     result = merged(entity, extension, keys=_REPLACED)
     for key in _APPENDED:
         if key in extension:
-            result[key] = _appended(entity.get(key), extension[key])
+            result[key] = appended(entity.get(key), extension[key])
             result.key_locations.setdefault(key, extension.key_at(key))
     if "fields" in extension:
         result["fields"] = _merge_fields(entity.get("fields"), extension, problems)
@@ -99,7 +121,7 @@ def apply_extension(
 def _merge_named(base, over: Mapping) -> Mapping:
     """Named items (rules, states, transitions): new ones added, known ones
     changed key by key."""
-    base_mapping = base if isinstance(base, Mapping) else _mapping_like(over)
+    base_mapping = base if isinstance(base, Mapping) else empty_mapping(over)
     result = copy_mapping(base_mapping)
     for name, spec in over.items():
         old = result.get(name)
@@ -114,7 +136,7 @@ def _merge_named(base, over: Mapping) -> Mapping:
 
 def _merge_fields(base, extension: Mapping, problems: ProblemList) -> Mapping:
     over = extension["fields"]
-    base_mapping = base if isinstance(base, Mapping) else _mapping_like(over)
+    base_mapping = base if isinstance(base, Mapping) else empty_mapping(over)
     result = copy_mapping(base_mapping)
     for name, spec in over.items():
         if name not in result:

@@ -20,12 +20,13 @@ Every merged key keeps the file and line of whoever wrote it.
 from __future__ import annotations
 
 from officina.definitions import language as lang
+from officina.definitions.merge import copy_mapping, empty_mapping
 from officina.definitions.source import Mapping, Sequence
 
 
 def merge_permissions(base: Mapping, over: Mapping) -> Mapping:
     """The permissions mapping `base` with the entries of `over` laid on."""
-    result = _copy(base)
+    result = copy_mapping(base)
     for entity, spec in over.items():
         location = over.value_at(entity)
         result.key_locations.setdefault(entity, over.key_at(entity))
@@ -45,7 +46,7 @@ def merge_permission(base, base_location, over, over_location) -> Mapping:
     shorthand forms); the mapping form of the two combined."""
     old = as_mapping(base, base_location)
     new = as_mapping(over, over_location)
-    result = _copy(old)
+    result = copy_mapping(old)
     for key in lang.PERMISSION_ACTIONS:
         if key in new:
             _take(result, new, key)
@@ -55,7 +56,9 @@ def merge_permission(base, base_location, over, over_location) -> Mapping:
         result.value_locations["transitions"] = new.value_at("transitions")
     if "fields" in new:
         fields = old.get("fields")
-        merged = _copy(fields) if isinstance(fields, Mapping) else _empty(new)
+        merged = (
+            copy_mapping(fields) if isinstance(fields, Mapping) else empty_mapping(new)
+        )
         for name in new["fields"]:
             _take(merged, new["fields"], name)
         result["fields"] = merged
@@ -113,18 +116,3 @@ def _take(target: Mapping, source: Mapping, key: str) -> None:
     target[key] = source[key]
     target.key_locations[key] = source.key_at(key)
     target.value_locations[key] = source.value_at(key)
-
-
-def _copy(mapping: Mapping) -> Mapping:
-    result = Mapping(mapping)
-    result.location = mapping.location
-    result.key_locations = dict(mapping.key_locations)
-    result.value_locations = dict(mapping.value_locations)
-    return result
-
-
-def _empty(near: Mapping) -> Mapping:
-    result = Mapping()
-    result.location = near.location
-    result.key_locations, result.value_locations = {}, {}
-    return result
