@@ -188,8 +188,8 @@ def apply_plan(connection: Connection, plan: Plan) -> None:
 
 def _create_tables(applier: Applier, tables) -> None:
     """Create new tables in the order their foreign keys need; on PostgreSQL
-    the keys of a cycle are added once all the tables exist (SQLite accepts
-    references to tables not created yet)."""
+    the keys closing a cycle (`use_alter`, see cycles.py) are added once all
+    the tables exist (SQLite accepts references to tables not created yet)."""
     operations = applier.operations
     sqlite = applier.connection.dialect.name == "sqlite"
     ordered = sort_tables_and_constraints(tables)

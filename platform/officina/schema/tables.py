@@ -31,6 +31,7 @@ from sqlalchemy import (
 from officina.definitions import Definitions
 from officina.definitions.model import Entity, Field
 from officina.schema.column_types import UTCDateTime, column_type
+from officina.schema.cycles import cycle_closing_keys
 
 ID = BigInteger().with_variant(Integer(), "sqlite")
 MAX_IDENTIFIER = 63  # PostgreSQL's limit; SQLite has none
@@ -81,15 +82,16 @@ def build_schema(definitions: Definitions) -> Schema:
     metadata = MetaData()
     _system_tables(metadata)
     tables = {}
+    closing = cycle_closing_keys(definitions)
     # Parents before children and referenced tables before referring ones do
     # not matter to SQLAlchemy: foreign keys are resolved by name.
     for entity in definitions.entities.values():
-        tables[entity.name] = _entity_table(metadata, entity, definitions)
+        tables[entity.name] = _entity_table(metadata, entity, closing)
     return Schema(metadata, MappingProxyType(tables), definitions.version)
 
 
 def _entity_table(
-    metadata: MetaData, entity: Entity, definitions: Definitions
+    metadata: MetaData, entity: Entity, closing: frozenset[tuple[str, str]]
 ) -> Table:
     name = entity.name
     columns: list = [
@@ -104,6 +106,7 @@ def _entity_table(
                     f"{entity.parent}.id",
                     ondelete="CASCADE",
                     name=constraint_name("fk", name, ["parent_id"]),
+                    use_alter=(name, "parent_id") in closing,
                 ),
                 nullable=False,
             )
@@ -111,7 +114,9 @@ def _entity_table(
         columns.append(Column("row_order", Integer, nullable=False, default=0))
     for field in entity.fields.values():
         if field.stored:
-            columns.append(field_column(name, field))
+            columns.append(
+                field_column(name, field, closes_cycle=(name, field.name) in closing)
+            )
     columns += [
         Column("created_at", UTCDateTime(), nullable=False),
         Column(
@@ -157,8 +162,9 @@ def _entity_table(
     return table
 
 
-def field_column(table: str, field: Field) -> Column:
-    """The column of one stored field."""
+def field_column(table: str, field: Field, *, closes_cycle: bool = False) -> Column:
+    """The column of one stored field; a reference that `closes_cycle` (see
+    cycles.py) is a key added once the tables exist."""
     arguments = []
     if field.type == "reference":
         target = USERS if field.to == "user" else field.to
@@ -167,6 +173,7 @@ def field_column(table: str, field: Field) -> Column:
                 f"{target}.id",
                 ondelete=_ON_DELETE.get(field.on_delete or "restrict"),
                 name=constraint_name("fk", table, [field.name]),
+                use_alter=closes_cycle,
             )
         )
     # Required fields are NOT NULL in the database too, unless the records
