@@ -18,9 +18,8 @@ from sqlalchemy import or_, select, true
 
 from officina.definitions import Definitions
 from officina.definitions.model import Entity, Permission
-from officina.expressions.runtime import Row
 from officina.records import Hooks, PermissionDenied
-from officina.records.listing import Lister
+from officina.records.listing import Lister, filter_context
 
 ADMIN = "admin"
 EVERYONE = "everyone"
@@ -159,7 +158,7 @@ class Permissions:
             )
             return table.c.parent_id.in_(select(parents.c.id).where(condition))
         lister = Lister(service, entity) if service is not None else None
-        context = {"user": Row(actor.as_context())}
+        context = filter_context(actor)
         conditions = [
             lister.condition(list(filters), context) for filters in grant.row_filters
         ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from officina.schema.tables import STATE_CLOCKS
 
@@ -43,14 +44,35 @@ def due_at(
 
 
 def trigger(definitions, schema):
-    """The after_write hook that keeps the state clocks."""
+    """The after_write hook that keeps the state clocks.
+
+    Nothing reads the clocks inside the transaction of a write, so they are
+    written with the transaction's deferred writes (see records.deferred):
+    the clocks of many records loaded together cost one executemany."""
     table = schema.metadata.tables[STATE_CLOCKS]
     # Built once: a write runs them with its own values.
     forget = table.delete().where(
         (table.c.entity == bindparam("clock_entity"))
         & (table.c.record_id == bindparam("clock_record"))
     )
-    start = table.insert()
+    starts: dict = {}  # dialect name -> the statement below
+
+    def start(dialect: str):
+        """The record's clock set to a new stay: one row per record, so
+        one statement (and the next record's joins the same batch)."""
+        if dialect not in starts:
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(table)
+            starts[dialect] = statement.on_conflict_do_update(
+                index_elements=[table.c.entity, table.c.record_id],
+                set_={
+                    "state": statement.excluded.state,
+                    "entered_at": statement.excluded.entered_at,
+                    "due_at": statement.excluded.due_at,
+                    "breached_at": None,
+                },
+            )
+        return starts[dialect]
 
     def keep_state_clock(event) -> None:
         entity = definitions.entities.get(event.entity)
@@ -58,22 +80,24 @@ def trigger(definitions, schema):
         if workflow is None:
             return
         connection = event.transaction.connection
+        deferred = getattr(event.transaction, "deferred", None)
+        execute = connection.execute if deferred is None else deferred.execute
         key = {"clock_entity": event.entity, "clock_record": event.record_id}
         if event.action == "delete":
-            connection.execute(forget, key)
+            execute(forget, key)
             return
         state = (event.new or {}).get(workflow.field)
         before = (event.old or {}).get(workflow.field) if event.old else None
         if event.action != "create" and state == before:
             return
-        connection.execute(forget, key)
         if state is None:
+            execute(forget, key)
             return
         now = getattr(event.transaction, "now", None) or dt.datetime.now(dt.UTC)
         model = workflow.states.get(state)
         zone = event.transaction.service.timezone
-        connection.execute(
-            start,
+        execute(
+            start(connection.dialect.name),
             {
                 "entity": event.entity,
                 "record_id": event.record_id,

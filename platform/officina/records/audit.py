@@ -47,22 +47,27 @@ def record_entry(
     at,
     comment: str | None = None,
     statement=None,
+    deferred=None,
 ) -> None:
     """Append one entry; `statement` is `tables[AUDIT].insert()` if the
-    caller keeps one (built once, so only the values are bound per write)."""
-    connection.execute(
-        tables[AUDIT].insert() if statement is None else statement,
-        {
-            "entity": entity,
-            "record_id": record_id,
-            "action": action,
-            "changes": changes,
-            "version": version,
-            "user_id": user_id,
-            "at": at,
-            "comment": comment,
-        },
-    )
+    caller keeps one (built once, so only the values are bound per write).
+    With `deferred` (the transaction's DeferredWrites) it is written with
+    the transaction's other entries when the transaction ends."""
+    values = {
+        "entity": entity,
+        "record_id": record_id,
+        "action": action,
+        "changes": changes,
+        "version": version,
+        "user_id": user_id,
+        "at": at,
+        "comment": comment,
+    }
+    statement = tables[AUDIT].insert() if statement is None else statement
+    if deferred is not None:
+        deferred.execute(statement, values)
+    else:
+        connection.execute(statement, values)
 
 
 def history(connection: Connection, tables, entity: str, record_id: int) -> list[dict]:

@@ -113,6 +113,13 @@ class RecordCache:
         self._rows.pop((entity, record_id), None)
         self._lookups.clear()
 
+    def remember(self, entity: str, record_id, stored: dict) -> None:
+        """A record just created, as the database returned it (every
+        column): a later write reaching it needs no query. Lookups may
+        now find it, so they are forgotten."""
+        self.forget(entity, record_id)
+        self._records[(entity, record_id)] = dict(stored)
+
     def forget_all(self) -> None:
         """After a rollback to a savepoint: what it wrote is gone."""
         self._records.clear()

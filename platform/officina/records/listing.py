@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from officina.definitions.model import Entity, Filter
 from officina.expressions.functions import MOMENT
+from officina.expressions.runtime import Row
 from officina.records.coercion import coerce
 from officina.records.errors import RecordError
 from officina.schema.column_types import UTCDateTime
@@ -96,6 +97,13 @@ def relative_period(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
             f"'{name}' is not a period; use one of " + ", ".join(periods)
         )
     return periods[name]
+
+
+def filter_context(actor) -> dict:
+    """What the values of filters may use besides the record: the reader as
+    `user` (the system's `user.id` is None). Role row filters, views,
+    reports and dashboards all see the reader through this one context."""
+    return {"user": Row(actor.as_context())}
 
 
 class Lister:

@@ -9,8 +9,10 @@ systems do); on SQLite, where one writer works at a time anyway, it is
 taken inside the record's write transaction.
 
 A number given rather than drawn (seed data of the past: `number:
-ORD-2026-000042`) moves its counter past it (`advance_past`), so the counter
-never hands it out again.
+ORD-2026-000042`) moves its counter past it (`given_value`,
+`advance_counters`), so the counter never hands it out again. A transaction
+given many numbers moves each counter once, to the highest of them, before
+it draws a number from that counter and as it ends (records.deferred).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def next_number(
     moment: dt.datetime,
 ) -> str:
     """The next number of `counter` (an entity and field) for `pattern`."""
-    name = f"{counter}:{period(pattern, moment)}"
+    name = counter_key(counter, period(pattern, moment))
     if connection.dialect.name == "postgresql":
         with engine.connect() as own:
             own = own.execution_options(isolation_level="AUTOCOMMIT")
@@ -127,21 +129,33 @@ def parse(pattern: str, number: str) -> tuple[str, int] | None:
     return "-".join(period_parts), int(counted[-1])
 
 
-def advance_past(
-    engine: Engine,
-    connection: Connection,
-    statement,
-    counter: str,
-    pattern: str,
-    number: str,
-) -> None:
-    """Move the counter past a number given rather than drawn (seed data
-    of the past), so that `next_number` never hands it out again."""
+def counter_key(counter: str, period_text: str) -> str:
+    """The row of `officina_counter` that counts `counter` in a period."""
+    return f"{counter}:{period_text}"
+
+
+def given_value(counter: str, pattern: str, number: str) -> tuple[str, int] | None:
+    """(counter row, value) that a number given rather than drawn takes;
+    None when it does not follow the pattern (then it cannot clash)."""
     parsed = parse(pattern, number)
     if parsed is None:
-        return  # not one of the pattern's numbers: it cannot clash
+        return None
     period_text, value = parsed
-    parameters = {"counter": f"{counter}:{period_text}", "value": value}
+    return counter_key(counter, period_text), value
+
+
+def advance_counters(
+    engine: Engine, connection: Connection, statement, values: dict[str, int]
+) -> None:
+    """Raise each counter row to its value (never lowering one), in one
+    statement. On PostgreSQL in a short transaction of its own, as
+    `next_number` draws, so no lock on a counter is held while the
+    caller's transaction runs."""
+    if not values:
+        return
+    parameters = [
+        {"counter": name, "value": value} for name, value in sorted(values.items())
+    ]
     if connection.dialect.name == "postgresql":
         with engine.connect() as own:
             own = own.execution_options(isolation_level="AUTOCOMMIT")

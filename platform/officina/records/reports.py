@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, literal, select
 
 from officina.definitions.model import Entity, Report
 from officina.records.errors import RecordError
-from officina.records.listing import Lister
+from officina.records.listing import Lister, filter_context
 from officina.schema.column_types import UTCDateTime
 
 # Rows a report may return: a chart or table of more is unreadable, and the
@@ -107,7 +107,10 @@ class _Query:
 
     def build(self, report: Report, limit: int | None):
         service, entity = self.service, self.entity
-        conditions = [Lister(service, entity).condition(list(report.filters))]
+        lister = Lister(service, entity)
+        conditions = [
+            lister.condition(list(report.filters), filter_context(self.actor))
+        ]
         row_condition = self._visible_rows()
         if row_condition is not None:
             conditions.append(row_condition)

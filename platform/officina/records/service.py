@@ -34,6 +34,7 @@ from officina.records.compute import (
     formula_order,
 )
 from officina.records.context import RecordCache, record_context
+from officina.records.deferred import DeferredWrites, deferred_writes
 from officina.records.errors import (
     AdjustmentRefused,
     PermissionDenied,
@@ -42,12 +43,21 @@ from officina.records.errors import (
     RecordInvalid,
     RecordNotFound,
 )
-from officina.records.listing import SEARCH, Lister, Page, expand_references
+from officina.records.listing import (
+    SEARCH,
+    Lister,
+    Page,
+    expand_references,
+    filter_context,
+)
 from officina.records.numbering import (
-    advance_past,
+    advance_counters,
     advance_statement,
+    counter_key,
+    given_value,
     increment_statement,
     next_number,
+    period,
 )
 from officina.records.validation import (
     check_fields,
@@ -55,6 +65,8 @@ from officina.records.validation import (
     check_unique,
     check_validations,
     missing_references,
+    report_taken,
+    violated_unique,
 )
 from officina.schema.tables import AUDIT, COUNTERS, USERS, Schema
 
@@ -158,13 +170,29 @@ class RecordsService:
 
     # -- transactions -----------------------------------------------------
     @contextmanager
-    def transaction(self, actor: Actor = SYSTEM) -> Iterator[Transaction]:
-        """One write transaction; several writes inside it commit together."""
+    def transaction(
+        self, actor: Actor = SYSTEM, *, all_or_nothing: bool = False
+    ) -> Iterator[Transaction]:
+        """One write transaction; several writes inside it commit together.
+        Their audit entries are written together as it ends (see deferred).
+
+        `all_or_nothing`: the caller ends the transaction at the first
+        refused write (a pack's seed data). A write then needs no savepoint
+        of its own to let the transaction go on without it, and a unique
+        value already taken is left to the table's constraint to refuse
+        (with the same message) rather than looked for before each write."""
         with self.engine.connect() as connection:
             connection = connection.execution_options(**{WRITE: True})
             try:
                 with connection.begin():
-                    yield Transaction(self, connection, actor, self.clock())
+                    deferred = DeferredWrites(
+                        connection,
+                        lambda values: self.advance_counters(connection, values),
+                    ).attach()
+                    transaction = Transaction(self, connection, actor, self.clock())
+                    transaction.all_or_nothing = all_or_nothing
+                    yield transaction
+                    deferred.flush()
             except Exception as error:
                 for hook in self.hooks.after_rollback:
                     hook(error)
@@ -304,7 +332,8 @@ class RecordsService:
         search: str | None = None,
     ) -> Page:
         """A page of records; see `listing` for filters, sorting and cursors.
-        `search`: words that must each be in one of the search fields."""
+        `search`: words that must each be in one of the search fields.
+        Filter values see `actor` as `user` unless `context` says otherwise."""
         model = self.definitions.entities.get(entity)
         if model is None or model.is_child:
             raise RecordNotFound(entity, "?")
@@ -328,7 +357,7 @@ class RecordsService:
                 cursor=cursor,
                 count=count,
                 extra_condition=extra,
-                context=context,
+                context={**filter_context(actor), **(context or {})},
             )
             if expand:
                 expand_references(
@@ -386,6 +415,14 @@ class RecordsService:
     @cached_property
     def counters(self):
         return self.schema.metadata.tables[COUNTERS]
+
+    def advance_counters(self, connection: Connection, values: dict[str, int]):
+        """Raise counter rows to the numbers given past them (see numbering)."""
+        dialect = connection.dialect.name
+        statement = self.statements.built(
+            ("advance", dialect), lambda: advance_statement(self.counters, dialect)
+        )
+        advance_counters(self.engine, connection, statement, values)
 
     @cached_property
     def statements(self) -> Statements:
@@ -550,6 +587,12 @@ class Transaction:
         # {entity: ids} known to exist in this transaction (references to
         # them need no query).
         self.seen: dict[str, set] = {}
+        # True when the caller ends the transaction at the first refused
+        # write (see RecordsService.transaction): no savepoint per write.
+        self.all_or_nothing = False
+        # Audit entries and counter moves written when the transaction
+        # ends (None outside RecordsService.transaction: written at once).
+        self.deferred = deferred_writes(connection)
 
     # -- public -----------------------------------------------------------
     def create(
@@ -1001,18 +1044,19 @@ class Transaction:
         check_fields(entity, record, checked, report, skip=set(problems.fields))
         check_rows_count(entity, rows, report)
         check_validations(entity, checked, language, report)
-        table = self.schema.table(entity.name)
-        record_id = current["id"] if current else None
-        check_unique(
-            self.connection,
-            table,
-            entity,
-            record,
-            record_id,
-            changed | (set(record) if current is None else set()),
-            report,
-            self.service.statements.built,
-        )
+        # A transaction that ends at the first refusal leaves unique values
+        # to the constraints (a query less per record; see _integrity).
+        if not self.all_or_nothing:
+            check_unique(
+                self.connection,
+                self.schema.table(entity.name),
+                entity,
+                record,
+                current["id"] if current else None,
+                changed | (set(record) if current is None else set()),
+                report,
+                self.service.statements.built,
+            )
         self._check_references(entity, record, rows, problems)
 
     def _complete_row(
@@ -1159,8 +1203,10 @@ class Transaction:
                 self._write_rows(entity, record_id, rows, {})
             self.seen.setdefault(entity.name, set()).add(record_id)
         except IntegrityError as error:
-            raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
-        self.cache.forget(entity.name, record_id)  # a lookup may now find it
+            raise RecordInvalid(
+                entity.name, self._integrity(entity, error, record)
+            ) from None
+        self.cache.remember(entity.name, record_id, inserted)
         changes = {
             name: [None, audit.jsonable(value)]
             for name, value in values.items()
@@ -1186,22 +1232,19 @@ class Transaction:
         )
         key = f"{entity.name}.{name}"
         if record.get(name):
-            advance_past(
-                self.service.engine,
-                self.connection,
-                self.service.statements.built(
-                    ("advance", self.connection.dialect.name),
-                    lambda: advance_statement(
-                        self.service.counters, self.connection.dialect.name
-                    ),
-                ),
-                key,
-                pattern,
-                str(record[name]),
-            )
+            given = given_value(key, pattern, str(record[name]))
+            if given is None:
+                return  # not one of the pattern's numbers: it cannot clash
+            if self.deferred is not None:
+                # Moved once, to the highest number the transaction gives.
+                self.deferred.advance(*given)
+            else:
+                self.service.advance_counters(self.connection, dict([given]))
             return
         # {YYYY}, {MM} and {DD} are the date where the site is, as today() is.
         local = self.now.astimezone(self.service.timezone)
+        if self.deferred is not None:  # past the numbers given before it
+            self.deferred.flush_counter(counter_key(key, period(pattern, local)))
         record[name] = next_number(
             self.service.engine, self.connection, counter, key, pattern, local
         )
@@ -1258,7 +1301,9 @@ class Transaction:
                     {name: current.get(name, []) for name in rows},
                 )
         except IntegrityError as error:
-            raise RecordInvalid(entity.name, self._integrity(entity, error)) from None
+            raise RecordInvalid(
+                entity.name, self._integrity(entity, error, record)
+            ) from None
         self.cache.forget(entity.name, current["id"])
         if action == "update":  # (a transition may move it out of one's rows)
             self._must_see_written(entity, current["id"], "change it so")
@@ -1279,8 +1324,9 @@ class Transaction:
         """A savepoint around a write a constraint may refuse, so that the
         transaction can go on without it. SQLite undoes a refused statement
         by itself and keeps the transaction, so one statement there needs
-        none (PostgreSQL aborts the whole transaction: always a savepoint)."""
-        if single and self.connection.dialect.name == "sqlite":
+        none (PostgreSQL aborts the whole transaction: always a savepoint).
+        Nor does a transaction that ends at the first refusal."""
+        if self.all_or_nothing or (single and self.connection.dialect.name == "sqlite"):
             return nullcontext()
         return self.connection.begin_nested()
 
@@ -1312,6 +1358,7 @@ class Transaction:
                 for row_id in removed:
                     self.cache.forget(child.name, row_id)
             before = {row["id"]: row for row in old_rows.get(table_name, [])}
+            new_rows: list[tuple[dict, dict]] = []  # (row, its values)
             for order, row in enumerate(table_rows):
                 values = self._stored(child, row)
                 previous = before.get(row.get("id"))
@@ -1331,15 +1378,7 @@ class Transaction:
                     values.update(
                         created_at=self.now, created_by=self.actor.id, version=1
                     )
-                    inserted = (
-                        self.connection.execute(
-                            self.service.statements.insert(table),
-                            self._row_values(table, values),
-                        )
-                        .mappings()
-                        .one()
-                    )
-                    row.update(inserted)
+                    new_rows.append((row, self._row_values(table, values)))
                 else:
                     values.pop("created_at", None)
                     values.pop("created_by", None)
@@ -1348,6 +1387,32 @@ class Transaction:
                         table.update().where(table.c.id == row["id"]).values(**values)
                     )
                     self.cache.forget(child.name, row["id"])
+            self._insert_rows(table, new_rows)
+
+    def _insert_rows(self, table, new_rows: list[tuple[dict, dict]]) -> None:
+        """New child rows, in one statement when there are several (each
+        row gets its id and stored values back, in the rows' order)."""
+        if len(new_rows) > 1 and (
+            self.connection.dialect.insert_executemany_returning_sort_by_parameter_order
+        ):
+            statement = self.service.statements.built(
+                ("insert rows", table.name),
+                lambda: table.insert().returning(
+                    *table.c, sort_by_parameter_order=True
+                ),
+            )
+            inserted = self.connection.execute(
+                statement, [values for _row, values in new_rows]
+            ).mappings()
+            for (row, _values), stored in zip(new_rows, inserted, strict=True):
+                row.update(stored)
+            return
+        for row, values in new_rows:
+            row.update(
+                self.connection.execute(self.service.statements.insert(table), values)
+                .mappings()
+                .one()
+            )
 
     def _audit(
         self,
@@ -1372,6 +1437,7 @@ class Transaction:
             statement=self.service.statements.built(
                 "audit.insert", self.schema.metadata.tables[AUDIT].insert
             ),
+            deferred=self.deferred,
         )
 
     def _trigger(
@@ -1400,6 +1466,8 @@ class Transaction:
 
     # -- refusals ------------------------------------------------------------
     def _conflict(self, entity: Entity, current: dict, expected: int) -> RecordConflict:
+        if self.deferred is not None:
+            self.deferred.flush()  # the last change may be this transaction's
         audit_table = self.schema.metadata.tables[AUDIT]
         users = self.schema.metadata.tables[USERS]
         last = self.connection.execute(
@@ -1426,9 +1494,16 @@ class Transaction:
             changed_at,
         )
 
-    def _integrity(self, entity: Entity, error: IntegrityError) -> Problems:
-        """A constraint the checks above could not see coming (a race)."""
+    def _integrity(
+        self, entity: Entity, error: IntegrityError, values: dict
+    ) -> Problems:
+        """A constraint the checks above could not see coming (a race), or
+        did not look for (an all-or-nothing transaction's unique values)."""
         problems = Problems()
+        columns = violated_unique(entity, entity.name, str(error.orig))
+        if columns is not None:
+            report_taken(entity, columns, values, problems.add)
+            return problems
         text = str(error.orig).lower()
         for field in entity.fields.values():
             if field.unique and field.name in text:

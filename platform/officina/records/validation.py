@@ -17,6 +17,7 @@ from officina.definitions.model import Entity, Field
 from officina.expressions import Expression
 from officina.records.coercion import is_empty
 from officina.records.errors import Problems
+from officina.schema.tables import constraint_name
 
 Report = Callable[[str | None, str], None]
 
@@ -157,9 +158,7 @@ def check_unique(
     """Unique fields and combinations, with a message instead of an
     IntegrityError (the constraint still guards against races). `built`
     (key, make) keeps the statements, made once per table and columns."""
-    combinations = [(f.name,) for f in entity.fields.values() if f.unique and f.stored]
-    combinations += list(entity.unique)
-    for columns in combinations:
+    for columns in unique_combinations(entity):
         if not set(columns) & changed:
             continue
         if any(values.get(column) is None for column in columns):
@@ -180,16 +179,41 @@ def check_unique(
         parameters["unique_id"] = record_id if record_id is not None else -1
         taken = connection.execute(statement, parameters).first()
         if taken is not None:
-            if len(columns) == 1:
-                report(
-                    columns[0],
-                    f"'{values[columns[0]]}' is already used by "
-                    f"another {entity.label.get()}",
-                )
-            else:
-                shown = ", ".join(columns)
-                for column in columns:
-                    report(column, f"the combination of {shown} is already used")
+            report_taken(entity, columns, values, report)
+
+
+def unique_combinations(entity: Entity) -> list[tuple[str, ...]]:
+    """The fields (alone or together) whose values no two records share;
+    each has a unique constraint of the same columns (see schema.tables)."""
+    combinations = [(f.name,) for f in entity.fields.values() if f.unique and f.stored]
+    return combinations + list(entity.unique)
+
+
+def report_taken(entity: Entity, columns, values: dict, report: Report) -> None:
+    """The values of `columns` are another record's already."""
+    if len(columns) == 1:
+        report(
+            columns[0],
+            f"'{values.get(columns[0])}' is already used by "
+            f"another {entity.label.get()}",
+        )
+        return
+    shown = ", ".join(columns)
+    for column in columns:
+        report(column, f"the combination of {shown} is already used")
+
+
+def violated_unique(entity: Entity, table: str, error_text: str) -> tuple | None:
+    """The unique combination of `entity` a database error refused, if it
+    says which: PostgreSQL names the constraint, SQLite its columns."""
+    text = error_text.lower()
+    failed = text.partition("unique constraint failed:")[2].strip().splitlines()
+    for columns in unique_combinations(entity):
+        if f'"{constraint_name("uq", table, columns)}"'.lower() in text:
+            return columns
+        if failed and failed[0] == ", ".join(f"{table}.{c}" for c in columns).lower():
+            return columns
+    return None
 
 
 def missing_references(
@@ -228,4 +252,7 @@ __all__ = [
     "check_unique",
     "check_validations",
     "missing_references",
+    "report_taken",
+    "unique_combinations",
+    "violated_unique",
 ]
