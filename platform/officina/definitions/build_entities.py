@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from officina.definitions import language as lang
 from officina.definitions.build_actions import build_rules
 from officina.definitions.build_fields import build_field, check_number_format
@@ -284,7 +286,7 @@ def _forms(
             if state not in states:
                 ctx.unknown(spec.value_at("states"), "state", state, states, what)
         tabs = _tabs(ctx, spec, fields, what)
-        forms[name] = Form(
+        form = Form(
             name=name,
             label=ctx.label(spec.get("label"), name),
             tabs=tabs,
@@ -292,6 +294,18 @@ def _forms(
             states=names_list(spec.get("states")),
             source=spec,
         )
+        if spec.get("show_other_fields", True):
+            provenance = ctx.form_provenance.get(entity)
+            later = provenance.other_fields(name) if provenance else ()
+            other = tuple(
+                field_name
+                for field_name in dict.fromkeys(later)
+                if field_name in fields
+                and field_name not in form.fields
+                and not fields[field_name].hidden
+            )
+            form = replace(form, other_fields=other)
+        forms[name] = form
     return forms
 
 

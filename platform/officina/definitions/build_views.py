@@ -381,6 +381,49 @@ def _permission(ctx, entity, spec, location, what, entities) -> Permission:
     )
 
 
+def check_seed_records_once(ctx: BuildContext, built: list) -> None:
+    """A pack loads each seed record once: the same record (entity and key)
+    in two of its seed documents, seed or demo, an `update: true` one
+    included, is a problem at the second. `built` holds (Seed, its document
+    body) in the order read."""
+    first: dict[tuple, object] = {}
+    keyless: dict[tuple[str, str], object] = {}
+    for seed, raw in built:
+        records = raw["records"]
+        if not seed.key:
+            where = raw.value_at("seed")
+            earlier = keyless.setdefault((seed.pack, seed.entity), where)
+            if earlier is not where:
+                ctx.error(
+                    where,
+                    f"the pack '{seed.pack}' has another seed document of "
+                    f"'{seed.entity}' without a key ({earlier}): records "
+                    "without a key are known by their place in their document, "
+                    "so the two would be taken for the same records",
+                    "give both a 'key:' (a unique field, e.g. 'key: code'), or "
+                    "put the records in one document",
+                )
+            continue
+        for index, record in enumerate(seed.records):
+            identity = tuple(record.get(name) for name in seed.key)
+            if any(isinstance(value, dict | list) for value in identity):
+                continue  # reported by build_seed
+            name = (seed.pack, seed.entity, seed.key, identity)
+            where = records.item_at(index)
+            earlier, document = first.setdefault(name, (where, raw))
+            if earlier is where or document is raw:
+                continue  # (a key repeated in one document: see build_seed)
+            shown = identity[0] if len(identity) == 1 else list(identity)
+            ctx.error(
+                where,
+                f"the pack '{seed.pack}' already has the {seed.entity} record "
+                f"{shown!r} in its seed data ({earlier}); a pack loads "
+                "each record once",
+                "write its values in one place (a pack's `update: true` is "
+                "for the records of another pack)",
+            )
+
+
 def build_seed(
     ctx: BuildContext, raw: Mapping, pack: str, demo: bool, entities
 ) -> Seed | None:

@@ -77,6 +77,8 @@ class BuildContext:
         self.templates: dict[str, str] = {}
         self.entity_names: set[str] = set()
         self.raw: dict[str, Mapping] = {}  # merged entity documents
+        # Extended entity -> who added its fields and wrote its forms.
+        self.form_provenance: dict = {}
         self._raw_fields: dict[str, dict[str, Mapping]] = {}
         # Checked once every entity is built: (entity, name, location, what).
         self.deferred_transitions: list = []

@@ -21,6 +21,7 @@ from officina.definitions.build_views import (
     build_role,
     build_seed,
     build_view,
+    check_seed_records_once,
 )
 from officina.definitions.checks import check_definitions
 from officina.definitions.context import USER_FIELDS, BuildContext, field_type
@@ -29,6 +30,11 @@ from officina.definitions.dashboard_layers import (
     extend_dashboards,
 )
 from officina.definitions.field_types import PluginFieldType
+from officina.definitions.form_merge import (
+    FormProvenance,
+    extend_forms,
+    note_provenance,
+)
 from officina.definitions.merge import (
     apply_extension,
     copy_mapping,
@@ -168,13 +174,15 @@ def load(
         for name, d in dashboard_docs.items()
     }
     check_home_dashboards(ctx, roles, dashboards)
-    seeds = []
+    seeds, built = [], []
     for document in by_kind["seed"]:
         seed = build_seed(
             ctx, document.body, document.layer.name, document.demo, entities
         )
         if seed is not None:
             seeds.append(seed)
+            built.append((seed, document.body))
+    check_seed_records_once(ctx, built)
     check_definitions(ctx, entities, layers)
     ctx.problems.raise_if_any()
     return Definitions(
@@ -310,7 +318,11 @@ def _extend(ctx, document: _Document, raw, packs) -> bool:
         SITE_LAYER,
     ):
         return False
-    raw[target] = apply_extension(raw[target], document.body, ctx.problems)
+    entity = raw[target]
+    raw[target] = apply_extension(entity, document.body, ctx.problems)
+    extend_forms(entity, document.body, raw[target], ctx.problems)
+    provenance = ctx.form_provenance.setdefault(target, FormProvenance(packs[target]))
+    note_provenance(provenance, entity, document.body, document.layer)
     return True
 
 

@@ -84,16 +84,11 @@ def may_extend(problems: ProblemList, location, layer, target: str, owner: str, 
     return False
 
 
-def _as_mapping(value, location_source: Mapping) -> Mapping:
-    if isinstance(value, Mapping):
-        return value
-    return empty_mapping(location_source)
-
-
 def apply_extension(
     entity: Mapping, extension: Mapping, problems: ProblemList
 ) -> Mapping:
-    """The entity document with one `extend:` document applied."""
+    """The entity document with one `extend:` document applied (its forms
+    apart: see form_merge)."""
     result = merged(entity, extension, keys=_REPLACED)
     for key in _APPENDED:
         if key in extension:
@@ -102,11 +97,6 @@ def apply_extension(
     if "fields" in extension:
         result["fields"] = _merge_fields(entity.get("fields"), extension, problems)
         result.key_locations.setdefault("fields", extension.key_at("fields"))
-    if "forms" in extension:
-        result["forms"] = merged(
-            _as_mapping(entity.get("forms"), extension), extension["forms"]
-        )
-        result.key_locations.setdefault("forms", extension.key_at("forms"))
     if "rules" in extension:
         result["rules"] = _merge_named(entity.get("rules"), extension["rules"])
         result.key_locations.setdefault("rules", extension.key_at("rules"))

@@ -150,13 +150,18 @@ class Tab:
 
 @dataclass(frozen=True)
 class Form:
-    """A layout of an entity's form; `roles`/`states` say when it applies."""
+    """A layout of an entity's form; `roles`/`states` say when it applies.
+
+    `other_fields`: fields other packs (or the site) added to the entity
+    after the form was written and that it does not place; it shows them
+    after its own sections."""
 
     name: str
     label: Label
     tabs: tuple[Tab, ...]
     roles: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
+    other_fields: tuple[str, ...] = ()
     source: Any = field(default=None, compare=False, repr=False)
 
     @property

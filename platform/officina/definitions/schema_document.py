@@ -49,6 +49,17 @@ def _patch(schema: dict) -> dict:
     return patched
 
 
+def _form_patch(form: dict, section: dict, tab: dict) -> dict:
+    """A form in an `extend:` document: a whole form, or sections and tabs
+    added to the pack's (a section placed `after` a field of the form)."""
+    patched = _patch(form)
+    placed_section = dict(section)
+    placed_section["properties"] = {**section["properties"], "after": _ref("name")}
+    patched["properties"]["add_sections"] = _list_of(placed_section, minItems=1)
+    patched["properties"]["add_tabs"] = _list_of(tab, minItems=1)
+    return patched
+
+
 def _list_of(item: dict, **extra) -> dict:
     return {"type": "array", "items": item, **extra}
 
@@ -202,6 +213,15 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
         },
         required=("fields",),
     )
+    tab = _object(
+        {
+            "label": _ref("label"),
+            "columns": {"type": "integer", "minimum": 1, "maximum": 4},
+            "sections": _list_of(_ref("section"), minItems=1),
+            "fields": _names(),
+        },
+        required=("label",),
+    )
     form = _object(
         {
             "label": _ref("label"),
@@ -210,18 +230,8 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
             "columns": {"type": "integer", "minimum": 1, "maximum": 4},
             "fields": _names(),
             "sections": _list_of(_ref("section"), minItems=1),
-            "tabs": _list_of(
-                _object(
-                    {
-                        "label": _ref("label"),
-                        "columns": {"type": "integer", "minimum": 1, "maximum": 4},
-                        "sections": _list_of(_ref("section"), minItems=1),
-                        "fields": _names(),
-                    },
-                    required=("label",),
-                ),
-                minItems=1,
-            ),
+            "tabs": _list_of(tab, minItems=1),
+            "show_other_fields": {"type": "boolean"},
         }
     )
     state = {
@@ -481,6 +491,10 @@ def _definitions(field_types: tuple[str, ...] = ()) -> dict:
         fields={"type": "object", "additionalProperties": field_patch},
         workflow=extend_workflow,
         rules={"type": "object", "additionalProperties": _patch(rule)},
+        forms={
+            "type": "object",
+            "additionalProperties": _form_patch(form, section, tab),
+        },
     )
     permission = {
         "x-hint": "write 'all', an action such as 'read', a list of actions, "

@@ -11,7 +11,8 @@ Besides literal values a seed record may hold:
   differ only in their numbers are checked once (`expressions.shapes`);
 * `created_at`, the time the record was made, for records of the past;
 * a reference to a row of a table (an order line) as a mapping naming its
-  parent record and the row's values: `{order: DEMO-1001, product: PH-1}`.
+  parent record and the row's values: `{order: DEMO-1001, product: PH-1}`;
+* a reference to a user (the site's login) as the user's e-mail.
 """
 
 from __future__ import annotations
@@ -216,6 +217,13 @@ def _rows(ctx, entities, field: Field, value, location, what) -> None:
 
 
 def _problem(field: Field, value) -> str:
+    if field.type == "reference" and field.to == "user":
+        if not isinstance(value, str) or "@" not in value:
+            return (
+                f"must name the user by e-mail (e.g. customer@example.com), "
+                f"not {value!r}"
+            )
+        return ""
     if field.type == "reference":
         if isinstance(value, bool) or not isinstance(value, str | int):
             return (

@@ -2,6 +2,7 @@
 
 Rows come through the records service page by page, so row filters and
 hidden fields apply exactly as on screen, and memory stays flat for CSV.
+The columns are the fields pages show the user (see shown_fields).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from officina.web.ui.common import PageProblem, grant_of, require, top_level
 from officina.web.ui.display import plain, reference_titles
 from officina.web.ui.i18n import language
 from officina.web.ui.list_pages import fetch_page, read_list_request
+from officina.web.ui.shown_fields import is_shown
 
 BATCH = 500
 # A cell starting with one of these is a formula to a spreadsheet program:
@@ -33,7 +35,7 @@ def export_fields(entity: Entity):
     return [
         field
         for name, field in entity.fields.items()
-        if field.stored and name not in hidden
+        if field.stored and is_shown(field, hidden)
     ]
 
 

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 
 from officina.app import runtime
 from officina.definitions.model import Filter
-from officina.expressions.runtime import Row
 from officina.records.errors import PermissionDenied
 from officina.records.listing import ListingError
 from officina.web.ui import blueprint
@@ -52,7 +51,6 @@ def lookup(entity: str, field: str):
             limit=LOOKUP_LIMIT,
             search=search,
             actor=g.user,
-            context={"user": Row(g.user.as_context())},
         )
     except PermissionDenied as error:
         return jsonify(error=str(error)), 403

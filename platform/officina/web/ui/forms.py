@@ -32,6 +32,8 @@ from officina.auth.permissions import Grant
 from officina.definitions.model import Entity, Field, Label, Section, Tab
 from officina.definitions.model import Form as Layout
 from officina.records.errors import Problems
+from officina.web.ui.other_fields import with_other_fields
+from officina.web.ui.shown_fields import is_shown, shown_layout
 
 # Entity fields are attributes `f_<name>` of the form class (so a field
 # called `data` or `validate` cannot shadow WTForms' own), with their plain
@@ -116,12 +118,13 @@ def _editable(entity: Entity, field: Field, grant: Grant) -> bool:
 
 
 def _build(definitions, entity: Entity, layout: Layout, grant: Grant) -> CompiledForm:
+    layout = shown_layout(with_other_fields(layout, grant.hidden), entity, grant.hidden)
     placed: dict[str, PlacedField] = {}
     rows: dict[str, dict[str, PlacedField]] = {}
     attributes: dict = {}
     for name in layout.fields:
         field = entity.fields.get(name)
-        if field is None or name in grant.hidden:
+        if field is None:
             continue
         editable = _editable(entity, field, grant)
         placed[name] = PlacedField(field, editable)
@@ -132,7 +135,8 @@ def _build(definitions, entity: Entity, layout: Layout, grant: Grant) -> Compile
                     child_field, editable and _editable(child, child_field, grant)
                 )
                 for child_name, child_field in child.fields.items()
-                if not child_field.system
+                # Roles hide fields of the parent record, not of its rows.
+                if not child_field.system and is_shown(child_field)
             }
             rows[name] = row_fields
             row_attributes = {"id": HiddenField()}

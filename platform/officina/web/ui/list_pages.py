@@ -11,7 +11,6 @@ from werkzeug.datastructures import MultiDict
 
 from officina.app import runtime
 from officina.definitions.model import Entity, Field, View
-from officina.expressions.runtime import Row
 from officina.records.errors import RecordError
 from officina.records.listing import ListingError
 from officina.web.api.query import (
@@ -26,6 +25,7 @@ from officina.web.ui import blueprint
 from officina.web.ui.common import PageProblem, grant_of, require, top_level
 from officina.web.ui.display import record_title, reference_titles, show
 from officina.web.ui.i18n import language
+from officina.web.ui.shown_fields import is_shown
 
 # Parameters of the page itself; every other one is a filter.
 PAGE_PARAMETERS = ("view", "q", "cursor", "sort", "format")
@@ -136,6 +136,7 @@ def columns_of(entity: Entity, view: View | None) -> list[Column]:
             name
             for name, field in entity.fields.items()
             if field.type not in ("table", "text", "json", "attachment")
+            and is_shown(field, hidden)
         ][:DEFAULT_COLUMNS]
         title = entity.title_field
         if title and title in names:
@@ -146,16 +147,16 @@ def columns_of(entity: Entity, view: View | None) -> list[Column]:
     for name in names:
         first, _dot, rest = name.partition(".")
         field = entity.fields.get(first)
-        if field is None or first in hidden:
+        if field is None or not is_shown(field, hidden):
             continue
         label = field.label.get(language())
         if rest:
             target = runtime().definitions.entities.get(field.to or "")
             if target is None or rest not in target.fields:
                 continue
-            if rest in grant_of(target).hidden:
-                continue
             field = target.fields[rest]
+            if not is_shown(field, grant_of(target).hidden):
+                continue
             label = f"{label} · {field.label.get(language())}"
         columns.append(Column(name, field, label))
     return columns
@@ -180,7 +181,6 @@ def fetch_page(
             search=listing.search,
             expand=expand,
             actor=g.user,
-            context={"user": Row(g.user.as_context())},
         )
     except ListingError as error:
         raise PageProblem(400, str(error)) from None
@@ -261,7 +261,12 @@ def _kanban(entity: Entity, view: View, records: list[dict]):
     by_value = {value: cards for value, _label, cards in lanes}
     for record in records:
         by_value.setdefault(record.get(field.name), []).append(record)
-    card_fields = [entity.fields[n] for n in view.card if n in entity.fields]
+    hidden = grant_of(entity).hidden
+    card_fields = [
+        entity.fields[n]
+        for n in view.card
+        if n in entity.fields and is_shown(entity.fields[n], hidden)
+    ]
     return {"field": field, "lanes": lanes, "card_fields": card_fields}
 
 

@@ -29,6 +29,7 @@ from officina.web.ui.forms import (
     submitted_values,
 )
 from officina.web.ui.i18n import language
+from officina.web.ui.shown_fields import is_shown
 from officina.web.ui.uploads import store, take_files
 
 RELATED_LIMIT = 10
@@ -188,9 +189,9 @@ def show_record(entity: str, record_id: int):
 
 
 def _history(model: Entity, record_id: int) -> list[dict]:
-    """The audit trail, without the values of fields this user may not see
-    (nor the audit's own notes, such as `_transition`: the state's change
-    shows the step)."""
+    """The audit trail, without the values of fields pages do not show this
+    user (nor the audit's own notes, such as `_transition`: the state's
+    change shows the step)."""
     hidden = grant_of(model).hidden
     entries = runtime().records.history(model.name, record_id)
     for entry in entries:
@@ -198,7 +199,8 @@ def _history(model: Entity, record_id: int) -> list[dict]:
         entry["changes"] = {
             k: v
             for k, v in changes.items()
-            if k not in hidden and not k.startswith("_")
+            if not k.startswith("_")
+            and (k not in model.fields or is_shown(model.fields[k], hidden))
         }
     return list(reversed(entries))
 
@@ -213,7 +215,8 @@ def _related(model: Entity, record_id: int) -> list[dict]:
         for name, field in other.fields.items():
             if field.type != "reference" or field.to != model.name:
                 continue
-            if "read" not in grant_of(other).actions or name in grant_of(other).hidden:
+            grant = grant_of(other)
+            if "read" not in grant.actions or not is_shown(field, grant.hidden):
                 continue
             try:
                 page = runtime().records.list(
