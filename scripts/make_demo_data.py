@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from demo_data import catalogue, orders, parcels, people, service, stock, writer  # noqa: E402
+from demo_data import catalogue, logins, orders, parcels, people, service, stock, writer  # noqa: E402
 from demo_data.clock import NOW, at  # noqa: E402
 
 SEED = 20261127
@@ -65,6 +65,9 @@ def build(
     reviews = service.make_reviews(rng, shop)
     tickets = service.make_tickets(rng, customers, shop, returns, reviews)
     service.number_tickets(tickets, year)
+    logins.link_customer(customers, returns, reviews, tickets)
+    active = {seller[0] for seller in catalogue.SELLERS if seller[4] == "active"}
+    seller_logins = logins.seller_accounts(shop, active)
 
     files: dict[str, list] = {pack: [] for pack in PACKS}
     files["commerce"] += [
@@ -76,7 +79,10 @@ def build(
                     "supplier", "name", catalogue.supplier_records(), rules=False
                 ),
                 writer.document(
-                    "seller", "code", catalogue.seller_records(), rules=False
+                    "seller",
+                    "code",
+                    catalogue.seller_records(seller_logins),
+                    rules=False,
                 ),
             ],
         ),

@@ -10,5 +10,6 @@ writes the same files. Each module makes one part of the shop:
 * `parcels`    the shipments of those orders
 * `stock`      the stock ledger, stock levels and purchasing
 * `service`    returns, support tickets and reviews
+* `logins`     the demo customer and seller the demo site's logins act for
 * `writer`     the YAML files
 """

@@ -361,12 +361,16 @@ def supplier_records() -> list[dict]:
     ]
 
 
-def seller_records() -> list[dict]:
+def seller_records(accounts: dict[str, str]) -> list[dict]:
+    """The sellers; `accounts`: {seller code: e-mail of the user who acts
+    for the seller}."""
     out = []
     for code, name, email, phone, status, rating, commission in SELLERS:
         values = {"code": code, "name": name, "email": email}
         if phone:
             values["phone"] = phone
+        if code in accounts:
+            values["account"] = accounts[code]
         values["status"] = status
         if rating:
             values["rating"] = rating

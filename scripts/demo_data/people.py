@@ -270,6 +270,7 @@ class Customer:
     tier: str = "new"
     weight: float = 1.0  # how often they order
     orders: list = field(default_factory=list)
+    account: str | None = None  # the e-mail of the user who signs in as them
 
     @property
     def payment_methods(self) -> list[tuple[str, float]]:
@@ -444,6 +445,8 @@ def customer_records(customers: list[Customer]) -> list[dict]:
             values["company"] = customer.company
         values["language"] = customer.language
         values["tier"] = customer.tier
+        if customer.account:
+            values["account"] = customer.account
         if customer.marketing_opt_in:
             values["marketing_opt_in"] = True
         if customer.blocked_reason:

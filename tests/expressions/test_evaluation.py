@@ -90,6 +90,16 @@ def test_navigation_through_an_empty_reference_gives_nothing(evaluate):
     assert evaluate("customer.email", {"customer": None}) is None
 
 
+def test_functions_take_a_field_through_an_empty_reference_as_empty(evaluate):
+    # A product without a supplier: coalesce() falls back to the default
+    # lead time instead of handing on the missing value.
+    empty = {"customer": None}
+    assert evaluate("coalesce(customer.email, 'no e-mail')", empty) == "no e-mail"
+    assert evaluate("customer.email | coalesce('no e-mail')", empty) == "no e-mail"
+    assert evaluate("length(customer.email)", empty) == 0
+    assert evaluate("max(customer.email, 'x')", empty) == "x"
+
+
 def test_templated_text_renders(evaluate):
     text = evaluate(
         "Order for {{ customer.email }}: {{ count(lines) }} lines", template=True

@@ -222,7 +222,7 @@ def test_an_exchange_creates_a_free_replacement_order(shop):
     assert exchanged["status"] == "exchanged"
     assert exchanged["refund_status"] is None
     replacement = shop.order(exchanged["exchange_order"])
-    assert replacement["replacement_for"] == rma["number"]
+    assert replacement["replacement_for"] == rma["id"]
     assert replacement["customer"] == shop.customer["id"]
     assert [(line["product"], line["qty"]) for line in replacement["lines"]] == [
         (shop.cable["id"], 1)

@@ -399,6 +399,45 @@ def test_a_first_receipt_below_the_reorder_point_alerts_too(shop):
     assert shop.level(tea)["below_reorder_point"] is True
 
 
+def test_a_product_without_a_supplier_is_alerted_and_a_buyer_picks_one(shop):
+    category = shop.records.list("category", limit=1).records[0]["id"]
+    loose = shop.records.create(
+        "product",
+        {
+            "sku": "LOOSE-1",
+            "name": "Loose tea",
+            "category": category,
+            "price": "10.00",
+            "reorder_point": 5,
+            "reorder_qty": 25,
+        },
+    )["id"]
+    shop.book("receipt", loose, 3)
+    assert low_stock_notes(shop) == [
+        "Low stock: Loose tea (LOOSE-1) in Shanghai DC has 3 available, below "
+        "the reorder point 5"
+    ]
+    assert shop.level(loose)["lead_time_days"] == 7  # the default lead time
+    [suggestion] = shop.records.list("purchase_suggestion").records
+    assert suggestion["supplier"] is None
+    assert (suggestion["quantity"], suggestion["lead_time_days"]) == (25, 7)
+    with pytest.raises(RecordInvalid, match="supplier"):
+        shop.records.transition(
+            "purchase_suggestion", suggestion["id"], "create_order", actor=shop.staff
+        )
+    shop.records.update(
+        "purchase_suggestion",
+        suggestion["id"],
+        {"supplier": shop.supplier},
+        actor=shop.staff,
+    )
+    shop.records.transition(
+        "purchase_suggestion", suggestion["id"], "create_order", actor=shop.staff
+    )
+    [purchase] = shop.records.list("purchase_order").records
+    assert purchase["supplier"] == shop.supplier
+
+
 def test_the_suggested_quantity_follows_the_last_30_days_sales(shop):
     mug = shop.product("MUG-1", reorder_point=20, safety_stock=10)
     shop.book("receipt", mug, 200)

@@ -59,8 +59,15 @@ def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
             "the demo site's database cannot be brought up to date: "
             + "; ".join(change.refusals)
         )
-    # Running it again loads the seed data not loaded, of every pack.
-    done = apply_change(change, retry=f"run 'officina demo --site {folder}' again")
+    # Running it again loads the seed data not loaded, of every pack. The
+    # users come first: demo records name them (the demo customer's and
+    # seller's logins, so that they see their own orders).
+    logins: list[tuple[str, tuple[str, ...]]] = []
+    done = apply_change(
+        change,
+        retry=f"run 'officina demo --site {folder}' again",
+        before_seeds=lambda runtime: logins.extend(_demo_users(runtime)),
+    )
     definitions = change.definitions
     changes = len(done.migration.plan.lines(allow_destructive=True))
     click.echo(
@@ -88,7 +95,6 @@ def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
         f"{len(definitions.views)} views, {len(definitions.roles)} roles."
     )
     click.echo(f"Check them again at any time: officina validate --site {folder}")
-    logins = _demo_users(folder)
     click.echo(f"\nSign in at http://127.0.0.1:{port}/ as (password {DEMO_PASSWORD}):")
     for email, roles in logins:
         click.echo(f"  {email:<36} {', '.join(roles)}")
@@ -117,27 +123,22 @@ def demo(ctx, site_path: str, language: str, serve: bool, port: int) -> None:
 DEMO_PASSWORD = "officina-demo"
 
 
-def _demo_users(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
+def _demo_users(runtime) -> list[tuple[str, tuple[str, ...]]]:
     """An administrator and one user per role (made once); their logins."""
     from officina.auth import add_user, find_user
-    from officina.runtime import Runtime
 
-    runtime = Runtime.open(folder)
-    try:
-        wanted = [("admin@example.com", "Demo Admin", ("admin",))]
-        for name, role in runtime.definitions.roles.items():
-            wanted.append(
-                (f"{name.replace('_', '.')}@example.com", role.label.get(), (name,))
+    wanted = [("admin@example.com", "Demo Admin", ("admin",))]
+    for name, role in runtime.definitions.roles.items():
+        wanted.append(
+            (f"{name.replace('_', '.')}@example.com", role.label.get(), (name,))
+        )
+    for email, name, roles in wanted:
+        if find_user(runtime, email) is None:
+            add_user(
+                runtime,
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                roles=list(roles),
             )
-        for email, name, roles in wanted:
-            if find_user(runtime, email) is None:
-                add_user(
-                    runtime,
-                    email=email,
-                    name=name,
-                    password=DEMO_PASSWORD,
-                    roles=list(roles),
-                )
-    finally:
-        runtime.close()
     return [(email, roles) for email, _name, roles in wanted]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from jinja2 import ChainableUndefined, pass_context
+from jinja2 import ChainableUndefined, Undefined, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from officina.expressions.functions import BUILTIN_FUNCTIONS, Function
@@ -81,9 +81,25 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
         # Jinja >= 3.1.5 passes the variables of the enclosing {% block %}
         # to calls made inside it; they are Jinja's, not the function's.
         kwargs.pop("_block_vars", None)
+        args, kwargs = _defined(args, kwargs)
         if getattr(__obj, "needs_context", False):  # e.g. lookup(): reads records
             return __obj(__context, *args, **kwargs)
         return __obj(*args, **kwargs)
+
+
+def _defined(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments with Jinja's Undefined made None. A field read through
+    an empty reference (`product.supplier.lead_time_days` of a product
+    without a supplier) is Undefined; functions are written for None, so
+    `coalesce(product.supplier.lead_time_days, 7)` gives 7."""
+    if any(isinstance(value, Undefined) for value in args):
+        args = tuple(None if isinstance(value, Undefined) else value for value in args)
+    if any(isinstance(value, Undefined) for value in kwargs.values()):
+        kwargs = {
+            name: None if isinstance(value, Undefined) else value
+            for name, value in kwargs.items()
+        }
+    return args, kwargs
 
 
 def _as_filter(call):
@@ -91,10 +107,16 @@ def _as_filter(call):
     lookup() and now() do: `needs_context`) is handed it by Jinja, as `call`
     hands it to a function called."""
     if not getattr(call, "needs_context", False):
-        return call
+
+        def plain(*args, **kwargs):
+            args, kwargs = _defined(args, kwargs)
+            return call(*args, **kwargs)
+
+        return plain
 
     @pass_context
     def with_context(context, *args, **kwargs):
+        args, kwargs = _defined(args, kwargs)
         return call(context, *args, **kwargs)
 
     return with_context

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,10 +76,16 @@ class PackOutcome:
 
 
 def apply_change(
-    change: PackChange, *, keep_runtime: bool = False, retry: str | None = None
+    change: PackChange,
+    *,
+    keep_runtime: bool = False,
+    retry: str | None = None,
+    before_seeds: Callable[[Runtime], None] | None = None,
 ) -> PackOutcome:
     """Migrate, record in site.yaml, load seed data; `keep_runtime` returns
     the new runtime open (for the web application to swap in).
+    `before_seeds` is called with the new runtime before the seed data is
+    loaded (`officina demo` adds the users its demo records name there).
 
     Seed data that cannot be loaded raises SeedError once the rest is
     done, naming `retry` (by default the `officina pack upgrade` commands
@@ -104,6 +111,8 @@ def apply_change(
         return outcome
     runtime = Runtime.open(site.path)
     try:
+        if before_seeds is not None:
+            before_seeds(runtime)
         if change.action != "remove":
             outcome.seeds = SeedOutcome()
         if change.seeds:

@@ -1,6 +1,7 @@
 """From a seed record as a pack writes it to the values the records service
-takes: references found by their key, rows of tables named by their parent
-record, values written as expressions evaluated, and `created_at` given.
+takes: references found by their key (a user by e-mail), rows of tables
+named by their parent record, values written as expressions evaluated, and
+`created_at` given.
 
 Expressions are evaluated at the moment of the load (`now()` is when the
 records are loaded), so `placed_at: "=add_days(now(), -37)"` is 37 days
@@ -21,6 +22,7 @@ from officina.expressions import shapes
 from officina.expressions.functions import MOMENT, RECORDS
 from officina.records.coercion import coerce
 from officina.records.service import Transaction
+from officina.schema.tables import USERS
 
 
 class SeedError(OfficinaError):
@@ -36,6 +38,9 @@ class SeedValues:
         self.connection = transaction.connection
         self.definitions = transaction.definitions
         self.found: dict[tuple, int | None] = {}
+        # E-mails of users named by the records and not found: their
+        # fields are left empty (users are the site's, not the pack's).
+        self.users_missing: list[str] = []
 
     def of(
         self, seed: Seed, entity: Entity, record, *, expressions: bool = True
@@ -93,12 +98,16 @@ class SeedValues:
                 "Hint: correct the expression in the pack's seed file."
             ) from None
 
-    def reference(self, target: str, value, record, name: str) -> int:
-        """The id of the record (or row of a table) `value` names."""
+    def reference(self, target: str, value, record, name: str) -> int | None:
+        """The id of the record (or row of a table) `value` names; a user
+        by e-mail, None if the site has no such user."""
         if isinstance(value, dict):
             return self._row(target, value, record, name)
+        if target == "user":
+            return self.user(str(value))
         key = (target, str(value))
-        if key not in self.found:
+        # A record not found yet may be loaded later in the same load.
+        if self.found.get(key) is None:
             self.found[key] = self._find(target, value)
         if self.found[key] is None:
             fields = ", ".join(key_fields(self.definitions, target)) or "none"
@@ -107,6 +116,20 @@ class SeedValues:
                 f"{target} with that key ({fields}). Hint: name a record of the seed "
                 f"data of '{target}' (loaded first) or one already in the database."
             )
+        return self.found[key]
+
+    def user(self, email: str) -> int | None:
+        """The id of the user with the e-mail `email`; None (and noted in
+        `users_missing`) when there is none."""
+        email = email.strip().lower()
+        key = ("user", email)
+        if key not in self.found:
+            users = self.transaction.schema.metadata.tables[USERS]
+            self.found[key] = self.connection.execute(
+                select(users.c.id).where(users.c.email == email).limit(1)
+            ).scalar()
+        if self.found[key] is None and email not in self.users_missing:
+            self.users_missing.append(email)
         return self.found[key]
 
     def _find(self, target: str, value) -> int | None:

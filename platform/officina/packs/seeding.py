@@ -3,7 +3,9 @@
 Every record is written through the records service, in one transaction:
 nothing of a pack's seed data is written unless all of it is. References
 name the other record by its seed key (a category by its code, a customer
-by e-mail), or by any unique field of the referenced entity.
+by e-mail), or by any unique field of the referenced entity; a user (the
+site's, not the pack's) by e-mail, left empty while the site has no such
+user.
 
 What was loaded is remembered in `officina_seed`: the record, and a digest
 of the values the pack gave as they were stored. Loading again (an upgrade,
@@ -64,6 +66,9 @@ class SeedOutcome:
     deleted: list[SeedItem] = field(default_factory=list)  # not brought back
     existing: list[SeedItem] = field(default_factory=list)  # not the pack's record
     missing: list[SeedItem] = field(default_factory=list)  # nothing to update
+    # E-mails the records name a user by, of no user of the site: the
+    # fields are left empty (filled in by a later load once the user exists).
+    users_missing: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The outcome in words, skipped records named."""
@@ -92,6 +97,13 @@ class SeedOutcome:
             out.append(
                 "Skipped, no record with that key to update (load the pack "
                 "whose records they are first): " + _names(self.missing)
+            )
+        if self.users_missing:
+            out.append(
+                "Left empty, no user has the e-mail "
+                + ", ".join(self.users_missing)
+                + ". Hint: add the user ('officina user add'), then run 'officina "
+                "pack upgrade' of the pack again to link the records to it."
             )
         return out
 
@@ -155,12 +167,14 @@ def load_seeds(
     record cannot be written, and then nothing is. Formulas that read other
     records are computed again at the end (see seed_refresh)."""
     outcome = SeedOutcome()
-    with records.transaction() as transaction:
+    # A record that cannot be written ends the load (SeedError, below).
+    with records.transaction(all_or_nothing=True) as transaction:
         loader = _Loader(transaction, versions, outcome)
         loader.expect_updates(seeds)
         for seed in seeds:
             loader.load(seed)
         refresh_formulas(transaction, loader.added, loader.order)
+    outcome.users_missing = loader.values.users_missing
     return outcome
 
 
@@ -178,7 +192,8 @@ class _Loader:
         self.remembered: list[dict] = []  # new rows of officina_seed
         # `update: true` records of this load, by the record they name:
         # (entity, key fields, key) -> [(seed, record, item)]. A record made
-        # in the same load gets their values as it is made (one write).
+        # in the same load gets their values as it is made (one write),
+        # except those naming a record loaded after it.
         self.updates: dict[tuple, list] = {}
         self.done: set[SeedItem] = set()  # updates written that way
         self.keys: dict[str, dict] = {}  # entity -> {key values: id}
@@ -250,10 +265,18 @@ class _Loader:
             if existing is not None:
                 self.outcome.existing.append(item)
                 return
-            updates = self.updates.pop((entity.name, seed.key, item.key), [])
-            for other, other_record, _other_item in updates:
-                given = self.values.of(other, entity, other_record)[0]
+            updates = []
+            for update in self.updates.pop((entity.name, seed.key, item.key), []):
+                other, other_record, _other_item = update
+                try:
+                    given = self.values.of(other, entity, other_record)[0]
+                except SeedError:
+                    # It names a record loaded later (an order naming the
+                    # return request that names the order): it is written in
+                    # its own document's turn, or fails there.
+                    continue
                 values.update({k: v for k, v in given.items() if k not in other.key})
+                updates.append(update)
             created = self.transaction.create(
                 entity.name, values, state=state, created_at=created_at
             )
