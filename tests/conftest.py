@@ -3,14 +3,13 @@ them, and the command line runner."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from officina.definitions import load
+from officina.testing import on_postgresql, test_database
 from pack_files import pack_layer, write_pack
 
 
@@ -42,21 +41,8 @@ def database_url(tmp_path):
     """A fresh, empty database for one test: a SQLite file, or (when
     OFFICINA_TEST_DATABASE_URL names a PostgreSQL server) a schema of its own
     in that database, dropped afterwards."""
-    base = os.environ.get("OFFICINA_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
-    import sqlalchemy as sa
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with test_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -66,8 +52,24 @@ def runner():
 
 @pytest.fixture(scope="session")
 def shipped_demo(tmp_path_factory):
-    """The demo site of every shipped pack (SQLite), made once: tests that
-    change it take a copy (`shipped_demo.copy(tmp_path / "site")`)."""
+    """The demo site of every shipped pack on SQLite, made once (tests use
+    `demo_site`, which is this one on SQLite)."""
     from demo_sites import make_demo_site
 
     return make_demo_site(tmp_path_factory.mktemp("shipped-demo") / "site")
+
+
+@pytest.fixture(scope="session")
+def demo_site(request, tmp_path_factory):
+    """The demo site on the database the suite runs on: `shipped_demo` on
+    SQLite; on PostgreSQL one made once in a schema of its own. Tests that
+    change it take a copy of the folder and leave the database as they
+    found it (on PostgreSQL the copy shares the database)."""
+    from demo_sites import make_demo_site
+
+    if not on_postgresql():
+        yield request.getfixturevalue("shipped_demo")
+        return
+    folder = tmp_path_factory.mktemp("demo-pg")
+    with test_database(folder) as url:
+        yield make_demo_site(folder / "site", url)

@@ -125,6 +125,25 @@ def test_validate_a_pack_folder_loads_its_dependencies(runner, tmp_path, make_pa
     assert "2 packs, 1 entities" in result.output
 
 
+def test_validate_checks_a_packs_demo_data_unless_told_not_to(
+    runner, tmp_path, make_pack
+):
+    shop = make_pack(
+        {
+            "customer.yaml": "entity: customer\nfields: {name: string}\n",
+            "demo/customers.yaml": "seed: customer\nrecords:\n  - nmae: Ann\n",
+        },
+        name="shop",
+    )
+    checked = runner.invoke(main, ["validate", str(shop)])
+    assert checked.exit_code == 1
+    assert "demo/customers.yaml:3:5" in checked.output
+    assert "did you mean 'name'?" in checked.output
+    skipped = runner.invoke(main, ["validate", "--no-demo", str(shop)])
+    assert skipped.exit_code == 0, skipped.output
+    assert skipped.output.startswith("OK:")
+
+
 def test_internal_errors_are_reported_without_a_traceback(
     runner, monkeypatch, tmp_path
 ):

@@ -247,7 +247,8 @@ def test_validate_a_shipped_pack_with_and_without_its_optional_pack(
     from officina.site import default_pack_folders
 
     aftersales = default_pack_folders()[0] / "aftersales"
-    arguments = ["validate", str(aftersales)]
+    # (The demo data is checked with every pack in test_shipped_packs.py.)
+    arguments = ["validate", "--no-demo", str(aftersales)]
     if with_inventory:
         arguments += ["--with", "inventory"]
     result = runner.invoke(main, arguments)

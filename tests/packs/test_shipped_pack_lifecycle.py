@@ -45,10 +45,10 @@ def test_a_shipped_pack_installs_upgrades_and_is_removed(
     )
 
 
-def test_demo_loads_seed_and_demo_records_once(runner, tmp_path, shipped_demo):
+def test_demo_loads_seed_and_demo_records_once(runner, tmp_path, demo_site):
     # The session's demo site (made by `officina demo`), copied to run again.
-    site = shipped_demo.copy(tmp_path / "demo")
-    assert "added" in shipped_demo.output
+    site = demo_site.copy(tmp_path / "demo")
+    assert "added" in demo_site.output
     runtime = Runtime.open(site)
     # A running site does not read the demo data; the pack commands do.
     shipped = load_site_definitions(Site.load(site), demo=True).seeds
@@ -67,7 +67,10 @@ def test_demo_loads_seed_and_demo_records_once(runner, tmp_path, shipped_demo):
         runtime.close()
     assert loaded == sum(len(seed.records) for seed in shipped)
     assert demo_entities and all(counts[entity] for entity in demo_entities)
-    again = run(runner, "demo", "--site", str(site), "--no-serve")
+    # Run again (in Chinese), it uses the site as it is and loads nothing.
+    again = run(runner, "demo", "--site", str(site), "--language", "zh", "--no-serve")
+    assert "Using the demo site" in again
+    assert "订单" in again
     assert "Seed data: 0 added, 0 updated" in again
     runtime = Runtime.open(site)
     try:

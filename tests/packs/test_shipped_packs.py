@@ -8,7 +8,6 @@ import pytest
 from officina.auth import check_password
 from officina.automation.extensions import extensions
 from officina.automation.plugins import load_plugins
-from officina.cli import main
 from officina.cli.demo import DEMO_PASSWORD
 from officina.definitions import load
 from officina.packs.catalog import Catalog
@@ -27,8 +26,11 @@ def test_the_catalogue_reads_without_problems():
 def test_each_pack_validates_with_its_dependencies(name):
     layers, problems = site_layers(None, CATALOG, [CATALOG.get(name)])
     assert problems == []
-    # With the installed plugins' functions and field types, as a site has.
-    definitions = load(layers, **definition_extensions(extensions(load_plugins())))
+    # With the installed plugins' functions and field types, as a site has;
+    # the demo data of all of them is checked at once below.
+    definitions = load(
+        layers, demo=False, **definition_extensions(extensions(load_plugins()))
+    )
     assert name in definitions.packs
     for entity in definitions.entities.values():
         assert entity.label.get("zh") != entity.label.get("en") or entity.is_child, (
@@ -36,10 +38,20 @@ def test_each_pack_validates_with_its_dependencies(name):
         )
 
 
-def test_demo_creates_a_site_with_every_pack(runner, tmp_path, shipped_demo):
-    # The session's demo site (made by `officina demo`), copied to run again.
-    site = shipped_demo.copy(tmp_path / "demo")
-    output = shipped_demo.output
+def test_every_packs_seed_and_demo_data_validates():
+    layers, problems = site_layers(None, CATALOG, list(CATALOG.packs.values()))
+    assert problems == []
+    definitions = load(layers, **definition_extensions(extensions(load_plugins())))
+    demo_of = {seed.pack for seed in definitions.seeds if seed.demo}
+    assert demo_of == {
+        name for name, pack in CATALOG.packs.items() if (pack.folder / "demo").is_dir()
+    }
+
+
+def test_demo_creates_a_site_with_every_pack(demo_site):
+    # The session's demo site (made by `officina demo`).
+    site = demo_site.folder
+    output = demo_site.output
     assert "Orders (orders 1.0.0)" in output
     assert "admin@example.com" in output
     runtime = Runtime.open(site)
@@ -51,9 +63,4 @@ def test_demo_creates_a_site_with_every_pack(runner, tmp_path, shipped_demo):
             assert check_password(runtime, email, DEMO_PASSWORD).roles == (role,)
     finally:
         runtime.close()
-    again = runner.invoke(
-        main, ["demo", "--site", str(site), "--language", "zh", "--no-serve"]
-    )
-    assert again.exit_code == 0, again.output
-    assert "Using the demo site" in again.output
-    assert "订单" in again.output
+    # Running it again: test_shipped_pack_lifecycle.py.

@@ -12,9 +12,9 @@ from officina.runtime import Runtime
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, shipped_demo):
+def demo(tmp_path_factory, demo_site):
     # The session's demo site (made by `officina demo`), copied.
-    folder = shipped_demo.copy(tmp_path_factory.mktemp("demo") / "site")
+    folder = demo_site.copy(tmp_path_factory.mktemp("demo") / "site")
     runtime = Runtime.open(folder)
     yield runtime
     runtime.close()

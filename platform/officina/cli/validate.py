@@ -34,16 +34,25 @@ from officina.site import Site, definition_extensions, pack_folders, site_layers
     show_default=True,
     help="How to print problems.",
 )
+@click.option(
+    "--no-demo",
+    "skip_demo",
+    is_flag=True,
+    help="Leave the demo data of the packs given unchecked (faster).",
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
-def validate(site_path, with_packs, output, files) -> None:
-    """Check definitions: a site's, or the given FILES and pack folders.
+def validate(site_path, with_packs, output, skip_demo, files) -> None:
+    """Check definitions: a site's, or the given FILES and pack folders
+    (with their demo data).
 
     Exits with status 1 and lists every problem (file:line:column: message)
     when anything is wrong.
     """
     started = time.perf_counter()
     try:
-        definitions, checked, unchecked = _load(site_path, with_packs, files)
+        definitions, checked, unchecked = _load(
+            site_path, with_packs, files, demo=not skip_demo
+        )
     except DefinitionErrors as errors:
         if output == "json":
             click.echo(
@@ -67,7 +76,7 @@ def validate(site_path, with_packs, output, files) -> None:
         click.echo(line)
 
 
-def _load(site_path, with_packs, files):
+def _load(site_path, with_packs, files, *, demo: bool = True):
     site = (
         Site.load(site_path if site_path is not None else ".")
         if site_path is not None or not files
@@ -117,7 +126,7 @@ def _load(site_path, with_packs, files):
     definitions = load(
         layers,
         plugin_actions=set(provided.actions),
-        demo=bool(extra_packs or extra_files),
+        demo=demo and bool(extra_packs or extra_files),
         **definition_extensions(provided),
     )
     given = {source.info.name for source in extra_packs}
