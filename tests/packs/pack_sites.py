@@ -113,3 +113,17 @@ def officina(runner, site: Path, *arguments: str, ok: bool = True):
     if ok:
         assert result.exit_code == 0, result.output
     return result
+
+
+def table_names(site: Path) -> set[str]:
+    """The tables in the site's database (whatever its definitions say)."""
+    from sqlalchemy import inspect
+
+    from officina.runtime import Runtime
+
+    runtime = Runtime.open(site, check_schema=False)
+    try:
+        with runtime.engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        runtime.close()

@@ -9,8 +9,7 @@ only to load them, do not stop `officina plan` or `migrate`."""
 from __future__ import annotations
 
 import pytest
-from pack_sites import BASICS, new_site, officina, write_basics
-from sqlalchemy import inspect
+from pack_sites import BASICS, new_site, officina, table_names, write_basics
 
 from officina.runtime import Runtime
 from officina.site import Site
@@ -29,15 +28,6 @@ def counts(site) -> dict[str, int]:
             entity: len(runtime.records.list(entity, limit=100).records)
             for entity in ("category", "channel", "order")
         }
-    finally:
-        runtime.close()
-
-
-def table_names(site) -> set[str]:
-    runtime = Runtime.open(site, check_schema=False)
-    try:
-        with runtime.engine.connect() as connection:
-            return set(inspect(connection).get_table_names())
     finally:
         runtime.close()
 

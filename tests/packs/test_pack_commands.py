@@ -7,8 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from pack_sites import BASICS, new_site, officina, write_basics, write_orders
-from sqlalchemy import inspect
+from pack_sites import (
+    BASICS,
+    new_site,
+    officina,
+    table_names,
+    write_basics,
+    write_orders,
+)
 
 from officina.definitions.model import Filter
 from officina.runtime import Runtime
@@ -26,15 +32,6 @@ def records(site, entity: str, **filters) -> list[dict]:
         conditions = [Filter((name,), "eq", value) for name, value in filters.items()]
         page = runtime.records.list(entity, filters=conditions, limit=100)
         return [runtime.records.get(entity, found["id"]) for found in page.records]
-    finally:
-        runtime.close()
-
-
-def table_names(site) -> set[str]:
-    runtime = Runtime.open(site, check_schema=False)
-    try:
-        with runtime.engine.connect() as connection:
-            return set(inspect(connection).get_table_names())
     finally:
         runtime.close()
 

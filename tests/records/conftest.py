@@ -20,8 +20,20 @@ def engine(database_url):
 
 
 @pytest.fixture
-def shop(load_files, engine, tmp_path):
-    definitions = load_files(SHOP)
-    schema = build_schema(definitions)
-    migrate(engine, schema, backup_dir=tmp_path / "backups")
-    return RecordsService(definitions, schema, engine)
+def records_service(load_files, engine, tmp_path):
+    """`records_service(files, **options)`: a records service over the
+    test's database with the tables of the pack `files` ({path: YAML});
+    `options` go to RecordsService (hooks, clock...)."""
+
+    def make(files: dict[str, str], *arguments, **options) -> RecordsService:
+        definitions = load_files(files)
+        schema = build_schema(definitions)
+        migrate(engine, schema, backup_dir=tmp_path / "backups")
+        return RecordsService(definitions, schema, engine, *arguments, **options)
+
+    return make
+
+
+@pytest.fixture
+def shop(records_service):
+    return records_service(SHOP)

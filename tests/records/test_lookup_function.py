@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from officina.records import Actor, RecordInvalid, RecordsService
-from officina.schema.migrate import migrate
-from officina.schema.tables import USERS, build_schema
+from officina.records import Actor, RecordInvalid
+from officina.schema.tables import USERS
 
 PACK = {
     "shop.yaml": """
@@ -34,11 +33,8 @@ PACK = {
 
 
 @pytest.fixture
-def shop(load_files, engine, tmp_path):
-    definitions = load_files(PACK)
-    schema = build_schema(definitions)
-    migrate(engine, schema, backup_dir=tmp_path / "backups")
-    return RecordsService(definitions, schema, engine)
+def shop(records_service):
+    return records_service(PACK)
 
 
 def test_a_default_found_by_lookup(shop):

@@ -8,10 +8,7 @@ import datetime as dt
 
 import pytest
 
-from officina.database import create_database_engine
-from officina.records import SYSTEM, Actor, RecordInvalid, RecordsService
-from officina.schema.migrate import migrate
-from officina.schema.tables import build_schema
+from officina.records import SYSTEM, Actor, RecordInvalid
 
 PACK = {
     "desk.yaml": """
@@ -34,13 +31,8 @@ LONG_AGO = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def service(load_files, database_url, tmp_path):
-    definitions = load_files(PACK)
-    schema = build_schema(definitions)
-    engine = create_database_engine(database_url)
-    migrate(engine, schema, backup_dir=tmp_path / "backups")
-    yield RecordsService(definitions, schema, engine)
-    engine.dispose()
+def service(records_service):
+    return records_service(PACK)
 
 
 def create(service, actor, **options) -> dict:

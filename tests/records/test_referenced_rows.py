@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from officina.records import RecordInvalid, RecordsService
-from officina.schema.migrate import migrate
-from officina.schema.tables import build_schema
+from officina.records import RecordInvalid
 
 PACK = {
     "shop.yaml": """
@@ -42,11 +40,8 @@ PACK = {
 
 
 @pytest.fixture
-def shop(load_files, engine, tmp_path):
-    definitions = load_files(PACK)
-    schema = build_schema(definitions)
-    migrate(engine, schema, backup_dir=tmp_path / "backups")
-    return RecordsService(definitions, schema, engine)
+def shop(records_service):
+    return records_service(PACK)
 
 
 def test_a_referenced_records_rows_are_read_in_their_order(shop):

@@ -8,10 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from officina.database import create_database_engine
-from officina.records import RecordInvalid, RecordsService
-from officina.schema.migrate import migrate
-from officina.schema.tables import build_schema
+from officina.records import RecordInvalid
 
 PACK = {
     "shop.yaml": """
@@ -31,13 +28,8 @@ PACK = {
 
 
 @pytest.fixture
-def service(load_files, database_url, tmp_path):
-    definitions = load_files(PACK)
-    schema = build_schema(definitions)
-    engine = create_database_engine(database_url)
-    migrate(engine, schema, backup_dir=tmp_path / "backups")
-    yield RecordsService(definitions, schema, engine)
-    engine.dispose()
+def service(records_service):
+    return records_service(PACK)
 
 
 def prices(line: dict) -> tuple:

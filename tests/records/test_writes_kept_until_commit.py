@@ -9,19 +9,14 @@ import datetime as dt
 import pytest
 from shop_pack import SHOP
 
-from officina.records import RecordConflict, RecordInvalid, RecordsService
-from officina.schema.migrate import migrate
-from officina.schema.tables import build_schema
+from officina.records import RecordConflict, RecordInvalid
 
 MAY_2026 = dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def shop_in_2026(load_files, engine, tmp_path):
-    definitions = load_files(SHOP)
-    schema = build_schema(definitions)
-    migrate(engine, schema, backup_dir=tmp_path / "backups")
-    return RecordsService(definitions, schema, engine, clock=lambda: MAY_2026)
+def shop_in_2026(records_service):
+    return records_service(SHOP, clock=lambda: MAY_2026)
 
 
 @pytest.fixture

@@ -178,3 +178,13 @@ def shop(opened):
         },
     )
     return made
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory, demo_site):
+    """A runtime on a copy of the session's demo site (`officina demo`: every
+    shipped pack, its demo data and a user for every role), for the pages
+    that read it."""
+    runtime = Runtime.open(demo_site.copy(tmp_path_factory.mktemp("demo") / "site"))
+    yield runtime
+    runtime.close()

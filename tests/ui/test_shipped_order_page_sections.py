@@ -5,29 +5,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from ui_client import Browser
+from ui_client import demo_browser
 
-from officina.app import create_app
-from officina.cli.demo import DEMO_PASSWORD
 from officina.definitions.model import Filter
-from officina.runtime import Runtime
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, demo_site):
-    folder = demo_site.copy(tmp_path_factory.mktemp("order-page") / "site")
-    runtime = Runtime.open(folder)
-    yield runtime
-    runtime.close()
 
 
 def admin_page(runtime, url: str) -> str:
-    browser = Browser(
-        create_app(runtime_=runtime, config={"TESTING": True}).test_client()
-    )
-    assert browser.sign_in("admin@example.com", DEMO_PASSWORD).status_code == 302
-    response = browser.get(url)
+    response = demo_browser(runtime, "admin@example.com").get(url)
     assert response.status_code == 200, url
     return response.get_data(as_text=True)
 

@@ -3,29 +3,9 @@ and for each pack role (pages a role may not see are refused, not broken)."""
 
 from __future__ import annotations
 
-import pytest
-from ui_client import Browser
+from ui_client import demo_browser
 
-from officina.app import create_app
-from officina.cli.demo import DEMO_PASSWORD
-from officina.runtime import Runtime
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, demo_site):
-    # The session's demo site (made by `officina demo`), copied.
-    folder = demo_site.copy(tmp_path_factory.mktemp("demo") / "site")
-    runtime = Runtime.open(folder)
-    yield runtime
-    runtime.close()
-
-
-def signed_in(runtime, email):
-    browser = Browser(
-        create_app(runtime_=runtime, config={"TESTING": True}).test_client()
-    )
-    assert browser.sign_in(email, DEMO_PASSWORD).status_code == 302
-    return browser
+signed_in = demo_browser
 
 
 def test_every_entity_page_renders_for_the_admin(demo):

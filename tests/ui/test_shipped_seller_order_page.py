@@ -5,30 +5,15 @@ reservations in the shop's warehouses are not theirs to see."""
 from __future__ import annotations
 
 import pytest
-from ui_client import Browser
+from ui_client import Browser, demo_browser
 
-from officina.app import create_app
 from officina.auth import check_password
 from officina.cli.demo import DEMO_PASSWORD
-from officina.runtime import Runtime
 
 STOCK_FIELDS = ("stock_reserved", "stock_problem", "stock_checked_at")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, demo_site):
-    folder = demo_site.copy(tmp_path_factory.mktemp("seller-order") / "site")
-    runtime = Runtime.open(folder)
-    yield runtime
-    runtime.close()
-
-
-def signed_in(runtime, email: str) -> Browser:
-    browser = Browser(
-        create_app(runtime_=runtime, config={"TESTING": True}).test_client()
-    )
-    assert browser.sign_in(email, DEMO_PASSWORD).status_code == 302
-    return browser
+signed_in = demo_browser
 
 
 def page_of(browser: Browser, url: str) -> str:

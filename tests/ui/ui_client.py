@@ -34,3 +34,15 @@ class Browser:
         data = dict(data or {})
         data.setdefault("csrf_token", self.token("/"))
         return self.client.post(url, data=data, **options)
+
+
+def demo_browser(runtime, email: str) -> Browser:
+    """A browser signed in to the demo site as `email` (a demo user)."""
+    from officina.app import create_app
+    from officina.cli.demo import DEMO_PASSWORD
+
+    browser = Browser(
+        create_app(runtime_=runtime, config={"TESTING": True}).test_client()
+    )
+    assert browser.sign_in(email, DEMO_PASSWORD).status_code == 302
+    return browser
