@@ -129,7 +129,12 @@ def opened(site):
 
 @pytest.fixture
 def app(opened):
-    return create_app(runtime_=opened, config={"TESTING": True})
+    app = create_app(runtime_=opened, config={"TESTING": True})
+    yield app
+    # A pack page swaps in a new runtime; the test's own is closed by `opened`.
+    current = app.extensions["officina"].current
+    if current is not opened:
+        current.close()
 
 
 @pytest.fixture

@@ -41,14 +41,6 @@ def packs(site):
     return site
 
 
-@pytest.fixture(autouse=True)
-def close_swapped_runtime(app, opened):
-    yield
-    current = app.extensions["officina"].current
-    if current is not opened:
-        current.close()
-
-
 def test_installing_the_optional_pack_shows_the_folder_it_brings_in(admin, app, packs):
     page = admin.get("/admin/packs").get_data(as_text=True)
     assert "Works with:" in page and "<code>stock ^1.0</code>" in page

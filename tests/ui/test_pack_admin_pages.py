@@ -52,14 +52,6 @@ def catalogue(site):
     return site
 
 
-@pytest.fixture(autouse=True)
-def close_swapped_runtime(app, opened):
-    yield
-    current = app.extensions["officina"].current
-    if current is not opened:
-        current.close()
-
-
 def test_only_administrators_reach_the_pack_pages(clerk, catalogue):
     for url in ("/admin/packs", "/admin/packs/catalogue/install"):
         assert clerk.get(url).status_code == 403, url

@@ -5,8 +5,6 @@ without the page's CSRF token changes nothing."""
 
 from __future__ import annotations
 
-import pytest
-
 from officina.site import Site
 from pack_files import write_pack
 
@@ -26,14 +24,6 @@ CHANNELS = {
           - {code: APP, name: Mobile app, parent_channel: WEB}
         """,
 }
-
-
-@pytest.fixture(autouse=True)
-def close_swapped_runtime(app, opened):
-    yield
-    current = app.extensions["officina"].current
-    if current is not opened:
-        current.close()
 
 
 def test_seed_data_that_fails_is_reported_and_loaded_by_the_upgrade(admin, app, site):
